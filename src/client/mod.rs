@@ -1,0 +1,7 @@
+//! The safe Rust API: connections to Pacemaker daemons, requests, replies and events.
+
+mod auth;
+mod buffer;
+
+pub use auth::{check_peer, daemon_user, Authenticity};
+pub use buffer::{default_buffer_size, ipc_buffer_size, DEFAULT_BUFFER_SIZE, MIN_BUFFER_SIZE};

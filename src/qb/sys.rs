@@ -1,0 +1,707 @@
+//! The small unsafe core of the transport: shared mappings, process-shared semaphores, unix
+//! sockets with credentials, and `poll`. Everything above this module is safe Rust.
+
+use super::error::{Error, Result};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, Instant};
+
+/// `sizeof(struct sockaddr_un)` on Linux: libqb binds and connects abstract names with this length.
+pub const SOCKADDR_UN_LEN: libc::socklen_t =
+    std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+
+/// A point in time after which a wait gives up; `None` waits forever.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// A deadline `timeout` from now (`None`: never).
+    pub fn after(timeout: Option<Duration>) -> Deadline {
+        Deadline(timeout.map(|t| Instant::now() + t))
+    }
+
+    /// The time left, `None` for no deadline, zero once passed.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.0.map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(&self) -> bool {
+        matches!(self.remaining(), Some(d) if d.is_zero())
+    }
+
+    /// The time left, but at most `slice`.
+    pub fn slice(&self, slice: Duration) -> Duration {
+        self.remaining().map_or(slice, |r| r.min(slice))
+    }
+}
+
+fn cvt(ret: libc::c_int, context: &'static str) -> Result<libc::c_int> {
+    if ret < 0 {
+        Err(Error::last_os(context))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// `poll` one descriptor until an event or the deadline; `EINTR` is retried. Returns `revents`
+/// (0 when the deadline passed first).
+pub fn poll_fd(fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<libc::c_short> {
+    loop {
+        let ms = match deadline.remaining() {
+            None => -1,
+            Some(d) => {
+                // round up so that a wait never ends before its deadline
+                let ms = d.as_micros().div_ceil(1000);
+                ms.min(i32::MAX as u128) as libc::c_int
+            }
+        };
+        let mut pfd = libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n < 0 {
+            let e = Error::last_os("poll");
+            if e.errno() == libc::EINTR {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 && !deadline.passed() && ms >= 0 {
+            continue;
+        }
+        return Ok(pfd.revents);
+    }
+}
+
+/// Whether `revents` reports a hang-up or an error.
+pub fn hung_up(revents: libc::c_short) -> bool {
+    revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
+/// Open a file read-write, close-on-exec.
+pub fn open_rw(path: &Path) -> Result<OwnedFd> {
+    let c = path_cstring(path)?;
+    // SAFETY: c is a valid NUL-terminated path.
+    let fd = cvt(
+        unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) },
+        "open",
+    )?;
+    // SAFETY: fd was just returned by open and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The size of an open file.
+pub fn file_size(fd: &OwnedFd) -> Result<u64> {
+    // SAFETY: an all-zero stat is a valid out-buffer.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fd is open; st is a valid out-pointer.
+    cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) }, "fstat")?;
+    Ok(st.st_size as u64)
+}
+
+/// Remove a file, ignoring a missing one.
+pub fn unlink(path: &Path) {
+    if let Ok(c) = path_cstring(path) {
+        // SAFETY: c is a valid NUL-terminated path.
+        unsafe { libc::unlink(c.as_ptr()) };
+    }
+}
+
+/// Remove an empty directory, ignoring failures.
+pub fn rmdir(path: &Path) {
+    if let Ok(c) = path_cstring(path) {
+        // SAFETY: c is a valid NUL-terminated path.
+        unsafe { libc::rmdir(c.as_ptr()) };
+    }
+}
+
+fn path_cstring(path: &Path) -> Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::new(libc::EINVAL, "path with a NUL byte"))
+}
+
+/// A shared, read-write mapping of a file: either once, or twice back to back (a ring's data,
+/// so that a chunk that runs past the end can be used as one contiguous block).
+pub struct SharedMap {
+    base: *mut u8,
+    file_len: usize,
+    mapped_len: usize,
+}
+
+// SAFETY: the mapping is plain memory shared with another process; all access to the words that
+// both sides change goes through atomics, and the owner of a SharedMap decides who writes what.
+unsafe impl Send for SharedMap {}
+
+impl SharedMap {
+    /// Map `len` bytes of `fd` once.
+    pub fn map(fd: &OwnedFd, len: usize) -> Result<SharedMap> {
+        // SAFETY: a fresh shared mapping of an open file; checked for failure.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::last_os("mmap"));
+        }
+        Ok(SharedMap {
+            base: p.cast(),
+            file_len: len,
+            mapped_len: len,
+        })
+    }
+
+    /// Map `len` bytes of `fd` twice, back to back.
+    pub fn map_twice(fd: &OwnedFd, len: usize) -> Result<SharedMap> {
+        let total = len
+            .checked_mul(2)
+            .ok_or(Error::new(libc::EINVAL, "ring size"))?;
+        // SAFETY: reserve an address range no one else uses; checked for failure.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::last_os("mmap reserve"));
+        }
+        let map = SharedMap {
+            base: p.cast(),
+            file_len: len,
+            mapped_len: total,
+        };
+        for half in 0..2 {
+            // SAFETY: MAP_FIXED inside the range reserved above, which this SharedMap owns.
+            let q = unsafe {
+                libc::mmap(
+                    map.base.add(half * len).cast(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED | libc::MAP_FIXED,
+                    fd.as_raw_fd(),
+                    0,
+                )
+            };
+            if q == libc::MAP_FAILED {
+                return Err(Error::last_os("mmap ring"));
+            }
+        }
+        Ok(map)
+    }
+
+    /// The length of the file mapped (one copy).
+    pub fn len(&self) -> usize {
+        self.file_len
+    }
+
+    /// The 32-bit word at byte offset `off` (4-aligned, inside the first copy).
+    pub fn word(&self, off: usize) -> &AtomicU32 {
+        assert!(
+            off % 4 == 0 && off + 4 <= self.file_len,
+            "word offset out of the mapping"
+        );
+        // SAFETY: in bounds and aligned (the mapping is page-aligned); AtomicU32 has the layout
+        // of u32 and tolerates concurrent access from the other process.
+        unsafe { &*(self.base.add(off) as *const AtomicU32) }
+    }
+
+    /// A raw pointer to byte offset `off`.
+    pub fn ptr(&self, off: usize) -> *mut u8 {
+        assert!(off <= self.mapped_len, "offset out of the mapping");
+        // SAFETY: in bounds of the mapping.
+        unsafe { self.base.add(off) }
+    }
+
+    /// A view of `len` bytes at `off` (which may run into the second copy).
+    ///
+    /// The other process must not write these bytes while the view lives: for a ring, only
+    /// committed chunks that the reader has not yet released are viewed.
+    pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
+        assert!(
+            off.checked_add(len)
+                .is_some_and(|end| end <= self.mapped_len),
+            "view out of the mapping"
+        );
+        // SAFETY: in bounds; see the contract above for the absence of concurrent writes.
+        unsafe { std::slice::from_raw_parts(self.base.add(off), len) }
+    }
+
+    /// Copy `src` to byte offset `off` (which may run into the second copy).
+    pub fn write(&self, off: usize, src: &[u8]) {
+        assert!(
+            off.checked_add(src.len())
+                .is_some_and(|end| end <= self.mapped_len),
+            "write out of the mapping"
+        );
+        // SAFETY: in bounds; the caller owns this region of the ring until it commits the chunk.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.base.add(off), src.len()) };
+    }
+
+    /// A NUL-terminated string stored in `[off, off + max)`.
+    pub fn c_string(&self, off: usize, max: usize) -> Option<String> {
+        let b = self.bytes(off, max);
+        let end = b.iter().position(|&c| c == 0)?;
+        String::from_utf8(b[..end].to_vec()).ok()
+    }
+}
+
+impl Drop for SharedMap {
+    fn drop(&mut self) {
+        // SAFETY: the whole range was mapped (or reserved) by this SharedMap.
+        unsafe { libc::munmap(self.base.cast(), self.mapped_len) };
+    }
+}
+
+/// A glibc process-shared POSIX semaphore that lives in a mapping.
+pub struct Semaphore(*mut libc::sem_t);
+
+// SAFETY: a process-shared semaphore is made for concurrent use; the mapping outlives it (the
+// ring that holds both drops the semaphore first).
+unsafe impl Send for Semaphore {}
+
+extern "C" {
+    // glibc 2.30+; not bound by the libc crate for every target.
+    fn sem_clockwait(
+        sem: *mut libc::sem_t,
+        clock: libc::clockid_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
+}
+
+impl Semaphore {
+    /// The semaphore at byte offset `off` of `map`.
+    ///
+    /// # Safety
+    /// A `sem_t` initialised with `pshared = 1` must be at that offset, and `map` must outlive the
+    /// returned value.
+    pub unsafe fn at(map: &SharedMap, off: usize) -> Semaphore {
+        assert!(off + std::mem::size_of::<libc::sem_t>() <= map.len() && off % 8 == 0);
+        Semaphore(map.ptr(off).cast())
+    }
+
+    /// Add a token.
+    pub fn post(&self) -> Result<()> {
+        // SAFETY: see `at`.
+        cvt(unsafe { libc::sem_post(self.0) }, "sem_post").map(|_| ())
+    }
+
+    /// The number of tokens.
+    pub fn value(&self) -> i32 {
+        let mut v = 0;
+        // SAFETY: see `at`; v is a valid out-pointer.
+        unsafe { libc::sem_getvalue(self.0, &mut v) };
+        v
+    }
+
+    /// Take a token, waiting until the deadline. `Ok(false)` when none came in time.
+    pub fn wait(&self, deadline: Deadline) -> Result<bool> {
+        loop {
+            let ret = match deadline.remaining() {
+                Some(d) if d.is_zero() => {
+                    // SAFETY: see `at`.
+                    unsafe { libc::sem_trywait(self.0) }
+                }
+                Some(d) => {
+                    let mut now = libc::timespec {
+                        tv_sec: 0,
+                        tv_nsec: 0,
+                    };
+                    // SAFETY: now is a valid out-pointer.
+                    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+                    let mut ns = now.tv_nsec as u128 + d.subsec_nanos() as u128;
+                    let mut s = now.tv_sec as u128 + d.as_secs() as u128 + ns / 1_000_000_000;
+                    ns %= 1_000_000_000;
+                    s = s.min(libc::time_t::MAX as u128);
+                    let abs = libc::timespec {
+                        tv_sec: s as libc::time_t,
+                        tv_nsec: ns as _,
+                    };
+                    // SAFETY: see `at`; abs is a valid timespec.
+                    unsafe { sem_clockwait(self.0, libc::CLOCK_MONOTONIC, &abs) }
+                }
+                // SAFETY: see `at`.
+                None => unsafe { libc::sem_wait(self.0) },
+            };
+            if ret == 0 {
+                return Ok(true);
+            }
+            let e = Error::last_os("sem_wait");
+            match e.errno() {
+                libc::EINTR => continue,
+                libc::EAGAIN | libc::ETIMEDOUT => return Ok(false),
+                _ => return Err(e),
+            }
+        }
+    }
+}
+
+/// A `sockaddr_un` and the length to pass with it.
+pub struct UnixAddr {
+    addr: libc::sockaddr_un,
+    len: libc::socklen_t,
+}
+
+impl UnixAddr {
+    /// An abstract name as libqb makes it: NUL, the name, zero padding, full struct length.
+    pub fn abstract_name(name: &[u8]) -> Result<UnixAddr> {
+        // SAFETY: all-zero is a valid sockaddr_un.
+        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        // libqb keeps at most 106 characters after the leading NUL
+        if name.len() > addr.sun_path.len() - 2 || name.contains(&0) {
+            return Err(Error::new(libc::EINVAL, "service name too long"));
+        }
+        for (d, s) in addr.sun_path[1..].iter_mut().zip(name) {
+            *d = *s as libc::c_char;
+        }
+        Ok(UnixAddr {
+            addr,
+            len: SOCKADDR_UN_LEN,
+        })
+    }
+
+    /// A filesystem path.
+    pub fn path(path: &Path) -> Result<UnixAddr> {
+        use std::os::unix::ffi::OsStrExt;
+        let p = path.as_os_str().as_bytes();
+        // SAFETY: all-zero is a valid sockaddr_un.
+        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        if p.len() >= addr.sun_path.len() || p.contains(&0) {
+            return Err(Error::new(libc::ENAMETOOLONG, "socket path too long"));
+        }
+        for (d, s) in addr.sun_path.iter_mut().zip(p) {
+            *d = *s as libc::c_char;
+        }
+        let len = (std::mem::size_of::<libc::sa_family_t>() + p.len()) as libc::socklen_t;
+        Ok(UnixAddr { addr, len })
+    }
+}
+
+/// A new non-blocking, close-on-exec unix socket.
+pub fn unix_socket(kind: libc::c_int) -> Result<OwnedFd> {
+    // SAFETY: plain socket creation; checked.
+    let fd = cvt(
+        unsafe {
+            libc::socket(
+                libc::AF_UNIX,
+                kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                0,
+            )
+        },
+        "socket",
+    )?;
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `connect` (a unix-domain connect either completes or fails at once).
+pub fn connect(fd: &OwnedFd, addr: &UnixAddr) -> Result<()> {
+    // SAFETY: addr is a valid sockaddr_un of the given length.
+    cvt(
+        unsafe {
+            libc::connect(
+                fd.as_raw_fd(),
+                (&addr.addr as *const libc::sockaddr_un).cast(),
+                addr.len,
+            )
+        },
+        "connect",
+    )
+    .map(|_| ())
+}
+
+/// `bind`.
+pub fn bind(fd: &OwnedFd, addr: &UnixAddr) -> Result<()> {
+    // SAFETY: addr is a valid sockaddr_un of the given length.
+    cvt(
+        unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&addr.addr as *const libc::sockaddr_un).cast(),
+                addr.len,
+            )
+        },
+        "bind",
+    )
+    .map(|_| ())
+}
+
+/// Set an integer socket option.
+pub fn set_int_opt(fd: &OwnedFd, opt: libc::c_int, value: libc::c_int) -> Result<()> {
+    // SAFETY: a valid int option value.
+    cvt(
+        unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        },
+        "setsockopt",
+    )
+    .map(|_| ())
+}
+
+/// Read an integer socket option.
+pub fn int_opt(fd: &OwnedFd, opt: libc::c_int) -> Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: value/len are valid out-pointers of the right size.
+    cvt(
+        unsafe {
+            libc::getsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        },
+        "getsockopt",
+    )?;
+    Ok(value)
+}
+
+/// The peer's process credentials as the kernel reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ucred {
+    /// Process id (in the reader's pid namespace).
+    pub pid: libc::pid_t,
+    /// User id.
+    pub uid: libc::uid_t,
+    /// Group id.
+    pub gid: libc::gid_t,
+}
+
+/// `SO_PEERCRED` of a connected unix socket. `EOPNOTSUPP` when the kernel answers with a
+/// structure of another size.
+pub fn peer_cred(fd: RawFd) -> Result<Ucred> {
+    // SAFETY: all-zero is a valid ucred.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: cred/len are valid out-pointers of the right size; a bad fd gives EBADF.
+    cvt(
+        unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_PEERCRED,
+                (&mut cred as *mut libc::ucred).cast(),
+                &mut len,
+            )
+        },
+        "getsockopt(SO_PEERCRED)",
+    )?;
+    if len as usize != std::mem::size_of::<libc::ucred>() {
+        return Err(Error::new(libc::EOPNOTSUPP, "SO_PEERCRED size"));
+    }
+    Ok(Ucred {
+        pid: cred.pid,
+        uid: cred.uid,
+        gid: cred.gid,
+    })
+}
+
+/// Send all of `parts` as one stream write (continuing partial writes until the deadline), or
+/// as one datagram. `EPIPE`/`ECONNRESET` become `ENOTCONN`.
+pub fn send_parts(fd: &OwnedFd, parts: &[&[u8]], deadline: Deadline) -> Result<usize> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut done = 0usize;
+    loop {
+        // the iovecs that remain after `done` bytes
+        let mut iov: Vec<libc::iovec> = Vec::with_capacity(parts.len());
+        let mut skip = done;
+        for p in parts {
+            if skip >= p.len() {
+                skip -= p.len();
+                continue;
+            }
+            iov.push(libc::iovec {
+                iov_base: p[skip..].as_ptr() as *mut libc::c_void,
+                iov_len: p.len() - skip,
+            });
+            skip = 0;
+        }
+        // SAFETY: all-zero msghdr, then valid iovecs that borrow `parts`.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = iov.len() as _;
+        // SAFETY: msg describes valid buffers for the duration of the call.
+        let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
+        if n < 0 {
+            let e = Error::last_os("send");
+            match e.errno() {
+                libc::EINTR => continue,
+                libc::EAGAIN if done > 0 && !deadline.passed() => {
+                    let rev = poll_fd(
+                        fd.as_raw_fd(),
+                        libc::POLLOUT,
+                        Deadline::after(Some(deadline.slice(Duration::from_millis(100)))),
+                    )?;
+                    if hung_up(rev) {
+                        return Err(Error::not_connected("send"));
+                    }
+                    continue;
+                }
+                libc::EPIPE | libc::ECONNRESET => return Err(Error::not_connected("send")),
+                _ => return Err(e),
+            }
+        }
+        done += n as usize;
+        if done >= total {
+            return Ok(total);
+        }
+    }
+}
+
+/// Receive into `buf` with `recvmsg`, collecting `SCM_CREDENTIALS` if any arrive.
+/// Returns the byte count (0 = the peer closed).
+pub fn recv_with_creds(fd: &OwnedFd, buf: &mut [u8], creds: &mut Option<Ucred>) -> Result<usize> {
+    #[repr(C, align(8))]
+    struct Cmsg([u8; 64]);
+    let mut cbuf = Cmsg([0; 64]);
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: all-zero msghdr, then valid buffers.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.0.as_mut_ptr().cast();
+    msg.msg_controllen = cbuf.0.len() as _;
+    // SAFETY: msg describes valid buffers for the duration of the call.
+    let n = unsafe {
+        libc::recvmsg(
+            fd.as_raw_fd(),
+            &mut msg,
+            libc::MSG_NOSIGNAL | libc::MSG_CMSG_CLOEXEC,
+        )
+    };
+    if n < 0 {
+        let e = Error::last_os("recvmsg");
+        return Err(match e.errno() {
+            libc::ECONNRESET | libc::EPIPE => Error::not_connected("recvmsg"),
+            _ => e,
+        });
+    }
+    // SAFETY: walking the control messages the kernel wrote into cbuf, bounded by msg_controllen.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_CREDENTIALS {
+                let data = libc::CMSG_DATA(c) as *const libc::ucred;
+                let u = std::ptr::read_unaligned(data);
+                *creds = Some(Ucred {
+                    pid: u.pid,
+                    uid: u.uid,
+                    gid: u.gid,
+                });
+            } else if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
+                // never keep descriptors a peer pushes at us
+                let payload = (*c).cmsg_len as usize - libc::CMSG_LEN(0) as usize;
+                let fds = libc::CMSG_DATA(c) as *const libc::c_int;
+                for i in 0..payload / std::mem::size_of::<libc::c_int>() {
+                    libc::close(std::ptr::read_unaligned(fds.add(i)));
+                }
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(n as usize)
+}
+
+/// One `recv` with flags; `ECONNRESET` becomes `ENOTCONN`.
+pub fn recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<usize> {
+    loop {
+        // SAFETY: buf is valid for writes of its length.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                flags | libc::MSG_NOSIGNAL,
+            )
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = Error::last_os("recv");
+        match e.errno() {
+            libc::EINTR => continue,
+            libc::ECONNRESET | libc::EPIPE => return Err(Error::not_connected("recv")),
+            _ => return Err(e),
+        }
+    }
+}
+
+/// Whether a process exists (`kill(pid, 0)`); a process we may not signal still exists.
+pub fn process_exists(pid: libc::pid_t) -> bool {
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Shut a socket down both ways (the peer then sees the hang-up at once).
+pub fn shutdown(fd: &OwnedFd) {
+    // SAFETY: fd is open.
+    unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_RDWR) };
+}
+
+/// `poll` two descriptors for `POLLIN` until an event or the deadline; returns both `revents`.
+pub fn poll_two(a: RawFd, b: RawFd, deadline: Deadline) -> Result<(libc::c_short, libc::c_short)> {
+    loop {
+        let ms = match deadline.remaining() {
+            None => -1,
+            Some(d) => d.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
+        };
+        let mut pfd = [
+            libc::pollfd {
+                fd: a,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: b,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfds for the duration of the call.
+        let n = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
+        if n < 0 {
+            let e = Error::last_os("poll");
+            if e.errno() == libc::EINTR {
+                continue;
+            }
+            return Err(e);
+        }
+        if n == 0 && !deadline.passed() && ms >= 0 {
+            continue;
+        }
+        return Ok((pfd[0].revents, pfd[1].revents));
+    }
+}

@@ -1,0 +1,183 @@
+/* A libqb IPC server for the transport tests, built against the system's libqb (libqb-dev).
+ *
+ *   qb_echo_server NAME shm|socket [BUFFER_SIZE]
+ *
+ * Serves NAME with the chosen transport; BUFFER_SIZE (if > 0) is enforced as Pacemaker's daemons
+ * do. Prints "ready <pid>" on stdout once it listens. Each request's payload (after libqb's
+ * 16-byte header) is a command:
+ *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
+ *   "bigevent N"    send one event of N bytes in all, then echo
+ *   "delay MS ..."  wait MS milliseconds, then echo
+ *   "noreply"       do not answer
+ *   "close"         drop the connection
+ *   anything else   echo: a response with the request's id and the same payload
+ * SIGTERM stops it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <qb/qbipcs.h>
+#include <qb/qbloop.h>
+
+static qb_loop_t *loop;
+static qb_ipcs_service_t *service;
+
+static int32_t on_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
+{
+    (void) c; (void) uid; (void) gid;
+    return getenv("ECHO_REFUSE") ? -EACCES : 0;
+}
+
+static void on_created(qb_ipcs_connection_t *c) { (void) c; }
+static int32_t on_closed(qb_ipcs_connection_t *c) { (void) c; return 0; }
+static void on_destroyed(qb_ipcs_connection_t *c) { (void) c; }
+
+static void send_event(qb_ipcs_connection_t *c, const char *text, size_t total)
+{
+    struct qb_ipc_response_header *h;
+    char *buf;
+    size_t len = strlen(text);
+
+    if (total < sizeof(*h) + len) {
+        total = sizeof(*h) + len;
+    }
+    buf = calloc(1, total);
+    h = (struct qb_ipc_response_header *) buf;
+    h->id = 0;
+    h->size = (int32_t) total;
+    h->error = 0;
+    memcpy(buf + sizeof(*h), text, len);
+    if (total > sizeof(*h) + len) {
+        memset(buf + sizeof(*h) + len, 'e', total - sizeof(*h) - len);
+    }
+    if (qb_ipcs_event_send(c, buf, total) < 0) {
+        fprintf(stderr, "qb_echo_server: event send failed\n");
+    }
+    free(buf);
+}
+
+static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
+{
+    struct qb_ipc_request_header *req = data;
+    const char *payload = (const char *) data + sizeof(*req);
+    size_t plen = size - sizeof(*req);
+    struct qb_ipc_response_header rh;
+    struct iovec iov[2];
+    char word[16] = "";
+    long n = 0;
+
+    if (size < sizeof(*req)) {
+        return 0;
+    }
+    sscanf(payload, "%15s %ld", word, &n);
+    if (plen >= 7 && strncmp(payload, "noreply", 7) == 0) {
+        return 0;
+    }
+    if (plen >= 5 && strncmp(payload, "close", 5) == 0) {
+        qb_ipcs_disconnect(c);
+        return 0;
+    }
+    if (strcmp(word, "events") == 0) {
+        for (long i = 1; i <= n; i++) {
+            char text[32];
+            snprintf(text, sizeof(text), "event %ld", i);
+            send_event(c, text, 0);
+        }
+    } else if (strcmp(word, "bigevent") == 0) {
+        send_event(c, "bigevent", (size_t) n);
+    } else if (strcmp(word, "delay") == 0) {
+        usleep((useconds_t) n * 1000);
+    }
+    rh.id = req->id;
+    rh.size = (int32_t) (sizeof(rh) + plen);
+    rh.error = 0;
+    iov[0].iov_base = &rh;
+    iov[0].iov_len = sizeof(rh);
+    iov[1].iov_base = (void *) payload;
+    iov[1].iov_len = plen;
+    if (qb_ipcs_response_sendv(c, iov, 2) < 0) {
+        fprintf(stderr, "qb_echo_server: response send failed\n");
+    }
+    return 0;
+}
+
+static int32_t stop(int32_t sig, void *data)
+{
+    (void) sig; (void) data;
+    qb_ipcs_destroy(service);
+    qb_loop_stop(loop);
+    return 0;
+}
+
+/* main-loop glue for qb_ipcs */
+static int32_t job_add(enum qb_loop_priority p, void *data, qb_loop_job_dispatch_fn fn)
+{
+    return qb_loop_job_add(loop, p, data, fn);
+}
+static int32_t dispatch_add(enum qb_loop_priority p, int32_t fd, int32_t events, void *data,
+                            qb_ipcs_dispatch_fn_t fn)
+{
+    return qb_loop_poll_add(loop, p, fd, events, data, fn);
+}
+static int32_t dispatch_mod(enum qb_loop_priority p, int32_t fd, int32_t events, void *data,
+                            qb_ipcs_dispatch_fn_t fn)
+{
+    return qb_loop_poll_mod(loop, p, fd, events, data, fn);
+}
+static int32_t dispatch_del(int32_t fd)
+{
+    return qb_loop_poll_del(loop, fd);
+}
+
+int main(int argc, char **argv)
+{
+    struct qb_ipcs_service_handlers handlers = {
+        .connection_accept = on_accept,
+        .connection_created = on_created,
+        .msg_process = on_message,
+        .connection_closed = on_closed,
+        .connection_destroyed = on_destroyed,
+    };
+    struct qb_ipcs_poll_handlers poll_handlers = {
+        .job_add = job_add,
+        .dispatch_add = dispatch_add,
+        .dispatch_mod = dispatch_mod,
+        .dispatch_del = dispatch_del,
+    };
+    qb_loop_signal_handle handle;
+    enum qb_ipc_type type;
+    long size = 0;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s NAME shm|socket [BUFFER_SIZE]\n", argv[0]);
+        return 2;
+    }
+    type = strcmp(argv[2], "socket") == 0 ? QB_IPC_SOCKET : QB_IPC_SHM;
+    if (argc > 3) {
+        size = strtol(argv[3], NULL, 10);
+    }
+    loop = qb_loop_create();
+    service = qb_ipcs_create(argv[1], 0, type, &handlers);
+    if (service == NULL) {
+        perror("qb_ipcs_create");
+        return 1;
+    }
+    if (size > 0) {
+        qb_ipcs_enforce_buffer_size(service, (uint32_t) size);
+    }
+    qb_ipcs_poll_handlers_set(service, &poll_handlers);
+    if (qb_ipcs_run(service) != 0) {
+        perror("qb_ipcs_run");
+        return 1;
+    }
+    qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, stop, &handle);
+    qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, stop, &handle);
+    printf("ready %d\n", (int) getpid());
+    fflush(stdout);
+    qb_loop_run(loop);
+    qb_loop_destroy(loop);
+    return 0;
+}

@@ -1,0 +1,154 @@
+//! Helpers for the transport tests: the libqb echo server of tests-c/, run as a child process.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// The echo server binary: `$QB_ECHO_SERVER` (meson builds it), else compiled here with gcc
+/// against the system's libqb-dev.
+pub fn echo_server_binary() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        if let Some(p) = std::env::var_os("QB_ECHO_SERVER") {
+            return PathBuf::from(p);
+        }
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests-c/qb_echo_server.c");
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("qb_echo_server-{}", std::process::id()));
+        let flags = Command::new("pkg-config")
+            .args(["--cflags", "--libs", "libqb"])
+            .output()
+            .expect("pkg-config");
+        assert!(
+            flags.status.success(),
+            "pkg-config libqb failed: install libqb-dev"
+        );
+        let flags = String::from_utf8(flags.stdout).unwrap();
+        let st = Command::new("gcc")
+            .arg("-O1")
+            .arg("-o")
+            .arg(&out)
+            .arg(&src)
+            .args(flags.split_whitespace())
+            .status()
+            .expect("gcc");
+        assert!(st.success(), "could not build the echo server");
+        out
+    })
+    .clone()
+}
+
+/// A running echo server; stopped (SIGTERM, reaped) on drop.
+pub struct EchoServer {
+    pub name: String,
+    pub pid: i32,
+    child: Option<Child>,
+}
+
+impl EchoServer {
+    pub fn start(mode: &str, buffer: u32) -> EchoServer {
+        Self::start_with_env(mode, buffer, &[])
+    }
+
+    pub fn start_with_env(mode: &str, buffer: u32, env: &[(&str, &str)]) -> EchoServer {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "pcmkrs-echo-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut cmd = Command::new(echo_server_binary());
+        cmd.args([&name, mode, &buffer.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the echo server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let pid = line
+            .trim()
+            .strip_prefix("ready ")
+            .expect("echo server did not start")
+            .parse()
+            .unwrap();
+        EchoServer {
+            name,
+            pid,
+            child: Some(child),
+        }
+    }
+
+    /// Kill it with SIGKILL and reap it (a dead server, as after a crash).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// The server's connection directories in /dev/shm.
+    pub fn shm_entries(&self) -> Vec<String> {
+        shm_entries_of(self.pid)
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            c.wait().unwrap();
+        }
+    }
+}
+
+/// /dev/shm entries that belong to the server with this pid (`qb-<pid>-...`).
+pub fn shm_entries_of(pid: i32) -> Vec<String> {
+    let prefix = format!("qb-{pid}-");
+    let mut v: Vec<String> = std::fs::read_dir("/dev/shm")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Wait up to 2 s for a condition (a server removes its files shortly after a close).
+pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// A libqb request: the 16-byte header (id, size) and the payload.
+pub fn request_header(id: i32, payload_len: usize) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h[0..4].copy_from_slice(&id.to_ne_bytes());
+    h[8..12].copy_from_slice(&((16 + payload_len) as i32).to_ne_bytes());
+    h
+}
+
+/// The fields of a libqb response header and the payload after it.
+pub fn parse_response(msg: &[u8]) -> (i32, i32, Vec<u8>) {
+    assert!(msg.len() >= 24, "message shorter than a response header");
+    let id = i32::from_ne_bytes(msg[0..4].try_into().unwrap());
+    let size = i32::from_ne_bytes(msg[8..12].try_into().unwrap());
+    (id, size, msg[24..].to_vec())
+}
+
+/// The process's open descriptors.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
