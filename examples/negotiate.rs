@@ -6,10 +6,23 @@ use pcmk_ipc_rs::client::{daemon_user, Authenticity};
 use pcmk_ipc_rs::qb::{ConnectOptions, Connection};
 
 fn main() {
-    let services = ["cib_ro", "cib_rw", "cib_shm", "crmd", "lrmd", "stonith-ng", "pacemakerd", "pengine", "attrd"];
+    let services = [
+        "cib_ro",
+        "cib_rw",
+        "cib_shm",
+        "crmd",
+        "lrmd",
+        "stonith-ng",
+        "pacemakerd",
+        "pengine",
+        "attrd",
+    ];
     let (uid, gid) = daemon_user().unwrap_or((u32::MAX, u32::MAX));
     let mut failed = 0;
-    println!("{:<11} {:<14} {:>9} {:>8} {:>6} {:>6}  check", "service", "transport", "max size", "pid", "uid", "gid");
+    println!(
+        "{:<11} {:<14} {:>9} {:>8} {:>6} {:>6}  check",
+        "service", "transport", "max size", "pid", "uid", "gid"
+    );
     for service in services {
         match Connection::connect(service, &ConnectOptions::default()) {
             Ok(conn) => {

@@ -30,8 +30,10 @@ fn echo(conn: &mut Connection, id: i32, payload: &[u8]) -> Vec<u8> {
 fn handshake_negotiates_the_servers_size_and_reports_its_credentials() {
     for (mode, kind) in MODES {
         let server = EchoServer::start(mode, 131072);
-        let mut small = ConnectOptions::default();
-        small.max_msg_size = 5000;
+        let small = ConnectOptions {
+            max_msg_size: 5000,
+            ..ConnectOptions::default()
+        };
         let conn = Connection::connect(&server.name, &small).unwrap();
         assert_eq!(conn.transport(), kind);
         assert_eq!(
@@ -43,8 +45,10 @@ fn handshake_negotiates_the_servers_size_and_reports_its_credentials() {
         assert_eq!(cred.pid, server.pid);
         assert_eq!(cred.uid, unsafe { libc::getuid() });
         drop(conn);
-        let mut big = ConnectOptions::default();
-        big.max_msg_size = 300_000;
+        let big = ConnectOptions {
+            max_msg_size: 300_000,
+            ..ConnectOptions::default()
+        };
         let conn = Connection::connect(&server.name, &big).unwrap();
         assert_eq!(conn.max_msg_size(), 300_000, "a larger proposal wins");
     }

@@ -21,14 +21,22 @@ fn filesystem_sockets_follow_libqbs_switch() {
             let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
             let hdr = request_header(7, 2);
             conn.send(&[&hdr, b"fs"]).unwrap();
-            let (id, _, body) = conn.recv_response(Some(Duration::from_secs(5)), parse_response).unwrap();
+            let (id, _, body) = conn
+                .recv_response(Some(Duration::from_secs(5)), parse_response)
+                .unwrap();
             assert_eq!((id, body.as_slice()), (7, &b"fs"[..]));
             // and the explicit directory option reaches the same socket
-            let opts = ConnectOptions { socket_dir: Some("/tmp".into()), ..ConnectOptions::default() };
+            let opts = ConnectOptions {
+                socket_dir: Some("/tmp".into()),
+                ..ConnectOptions::default()
+            };
             assert!(Connection::connect(&server.name, &opts).is_ok());
         } else {
             // an abstract-name server is not reachable through a path
-            let opts = ConnectOptions { socket_dir: Some("/tmp".into()), ..ConnectOptions::default() };
+            let opts = ConnectOptions {
+                socket_dir: Some("/tmp".into()),
+                ..ConnectOptions::default()
+            };
             let e = Connection::connect(&server.name, &opts).err().unwrap();
             assert_eq!(e.errno(), libc::ENOENT);
             assert!(Connection::connect(&server.name, &ConnectOptions::default()).is_ok());

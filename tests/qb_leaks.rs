@@ -23,23 +23,40 @@ fn closing_leaves_no_descriptor_and_no_shared_memory() {
             conn.recv_event(sec, |_| ()).unwrap();
         }
         assert_eq!(open_fds(), fds, "{mode}: descriptors after normal closes");
-        assert!(eventually(|| server.shm_entries().is_empty()), "{mode}: {:?}", server.shm_entries());
+        assert!(
+            eventually(|| server.shm_entries().is_empty()),
+            "{mode}: {:?}",
+            server.shm_entries()
+        );
         // the server drops the connection
         let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
         let hdr = request_header(1, 5);
         conn.send(&[&hdr, b"close"]).unwrap();
         assert!(conn.recv_response(sec, |_| ()).is_err());
         drop(conn);
-        assert_eq!(open_fds(), fds, "{mode}: descriptors after the server dropped us");
-        assert!(eventually(|| server.shm_entries().is_empty()), "{mode}: {:?}", server.shm_entries());
+        assert_eq!(
+            open_fds(),
+            fds,
+            "{mode}: descriptors after the server dropped us"
+        );
+        assert!(
+            eventually(|| server.shm_entries().is_empty()),
+            "{mode}: {:?}",
+            server.shm_entries()
+        );
         // the server dies with connections open
-        let conns: Vec<Connection> =
-            (0..3).map(|_| Connection::connect(&server.name, &ConnectOptions::default()).unwrap()).collect();
+        let conns: Vec<Connection> = (0..3)
+            .map(|_| Connection::connect(&server.name, &ConnectOptions::default()).unwrap())
+            .collect();
         assert_eq!(server.shm_entries().len(), 3);
         let pid = server.pid;
         server.kill();
         drop(conns);
         assert_eq!(open_fds(), fds, "{mode}: descriptors after the server died");
-        assert_eq!(shm_entries_of(pid), Vec::<String>::new(), "{mode}: left in /dev/shm after the server died");
+        assert_eq!(
+            shm_entries_of(pid),
+            Vec::<String>::new(),
+            "{mode}: left in /dev/shm after the server died"
+        );
     }
 }

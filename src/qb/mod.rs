@@ -80,6 +80,7 @@ impl Default for ConnectOptions {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // one per connection; boxing would add an indirection per message
 enum Transport {
     Shm {
         request: Ring,

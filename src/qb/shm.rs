@@ -58,7 +58,7 @@ impl Ring {
         }
         let header = SharedMap::map(&hfd, hlen as usize)?;
         let words = header.word(WORD_SIZE).load(Ordering::Acquire);
-        if words < 4 || words > MAX_WORDS {
+        if !(4..=MAX_WORDS).contains(&words) {
             return Err(Error::new(libc::EBADMSG, "ring word count"));
         }
         let data_path = header
