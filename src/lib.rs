@@ -12,5 +12,6 @@
 pub mod qb;
 
 pub mod client;
+pub mod wire;
 
 mod ffi;

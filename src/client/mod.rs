@@ -2,6 +2,10 @@
 
 mod auth;
 mod buffer;
+mod ipc;
+pub(crate) mod log;
+pub mod rc;
 
 pub use auth::{check_peer, daemon_user, Authenticity};
 pub use buffer::{default_buffer_size, ipc_buffer_size, DEFAULT_BUFFER_SIZE, MIN_BUFFER_SIZE};
+pub use ipc::{IpcClient, Sent};

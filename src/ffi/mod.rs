@@ -17,3 +17,4 @@ macro_rules! boundary {
 }
 
 mod ipc;
+mod libxml;

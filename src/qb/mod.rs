@@ -267,6 +267,15 @@ impl Connection {
         self.server
     }
 
+    /// The server's credentials: those its kernel attached to the handshake response, or else
+    /// the setup socket's `SO_PEERCRED`.
+    pub fn peer_credentials(&self) -> Result<Ucred> {
+        match self.server {
+            Some(c) => Ok(c),
+            None => sys::peer_cred(self.setup.as_raw_fd()),
+        }
+    }
+
     /// The descriptor to poll for `POLLIN`: readable when an event is waiting or the server has
     /// gone (libqb's `qb_ipcc_fd_get`).
     pub fn poll_fd(&self) -> RawFd {

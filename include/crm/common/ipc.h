@@ -10,10 +10,185 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <libxml/tree.h>
+
+/**
+ * Flags of a message (`enum crm_ipc_flags`); values are bits of the message header.
+ */
+enum crm_ipc_flags {
+  /**
+   * No flags.
+   */
+  crm_ipc_flags_none = 0,
+  /**
+   * The message has been compressed.
+   */
+  crm_ipc_compressed = 1,
+  /**
+   * All replies to proxied connections are sent as events.
+   */
+  crm_ipc_proxied = 256,
+  /**
+   * A response is expected in reply.
+   */
+  crm_ipc_client_response = 512,
+  /**
+   * Server side: send an event instead of a response.
+   */
+  crm_ipc_server_event = 65536,
+  /**
+   * Server side: free the message after sending.
+   */
+  crm_ipc_server_free = 131072,
+  /**
+   * Server side: an event that is really a response to a proxied request.
+   */
+  crm_ipc_proxied_relay_response = 262144,
+};
+
+/**
+ * A connection object (opaque to C).
+ */
+struct crm_ipc_s;
+
+/**
+ * `crm_ipc_t`, Pacemaker's name for the connection object.
+ */
+typedef struct crm_ipc_s crm_ipc_t;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Create a connection object for the IPC service `name` with a buffer of at least `max_size`
+ * bytes (or the default, `PCMK_ipc_buffer` or 128 KiB, if larger). Does not connect.
+ *
+ * # Returns
+ * The new object, to be freed with `crm_ipc_destroy`; NULL if `name` is NULL.
+ *
+ * # Safety
+ * `name` is NULL or a NUL-terminated string.
+ */
+crm_ipc_t *crm_ipc_new(const char *name, size_t max_size);
+
+/**
+ * Close the connection; the object stays usable (connect it again, or destroy it).
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+void crm_ipc_close(crm_ipc_t *client);
+
+/**
+ * Free the object (and close its connection if still open).
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`, not used afterwards.
+ */
+void crm_ipc_destroy(crm_ipc_t *client);
+
+/**
+ * Free an event as Pacemaker's server code builds them: a 2-element iovec whose two buffers
+ * and the array itself were allocated with malloc.
+ *
+ * # Safety
+ * `event` is NULL or such an iovec.
+ */
+void pcmk_free_ipc_event(struct iovec *event);
+
+/**
+ * Send an XML message; with `crm_ipc_client_response` in `flags`, wait for its reply.
+ *
+ * `ms_timeout` 0 means 5 seconds, negative means no limit.
+ *
+ * # Returns
+ * When a reply was waited for: the size of the reply frame received (header included), or a
+ * negative errno (`-ETIMEDOUT`, `-ENOTCONN`, ...); otherwise the bytes sent or a negative errno.
+ * `-ENOTCONN` when not connected, `-EALREADY` when an earlier reply is still awaited, `-EINVAL`
+ * for a NULL message, `-EMSGSIZE` when the message cannot be compressed into the buffer.
+ * `*reply` (if `reply` is not NULL) is set only when a reply frame was received: a new libxml2
+ * tree (free it with `xmlFreeDoc(r->doc)`), or NULL if the reply did not parse.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`; `message` is NULL or a valid libxml2 node;
+ * `reply` is NULL or valid for a write.
+ */
+int crm_ipc_send(crm_ipc_t *client,
+                 const xmlNode *message,
+                 enum crm_ipc_flags flags,
+                 int32_t ms_timeout,
+                 xmlNode **reply);
+
+/**
+ * The descriptor to poll for incoming events.
+ *
+ * # Returns
+ * The descriptor, or `-EINVAL` (and `errno` `EINVAL`) if the object is NULL or not connected.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+int crm_ipc_get_fd(crm_ipc_t *client);
+
+/**
+ * Whether the object is connected to a live server.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+bool crm_ipc_connected(crm_ipc_t *client);
+
+/**
+ * Whether an event is waiting to be read.
+ *
+ * # Returns
+ * A positive value if one is (or the server hung up), 0 if not, `-ENOTCONN` if not connected
+ * (also for a NULL object), another negative errno if polling failed.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+int crm_ipc_ready(crm_ipc_t *client);
+
+/**
+ * Read one waiting event into the object's buffer, without waiting.
+ *
+ * # Returns
+ * The length of its text including the terminating NUL; `-EAGAIN` if none is waiting;
+ * `-EBADMSG` for a message of an unknown protocol version; −201 if it cannot be decompressed;
+ * `-ENOMSG` on any other failure (disconnect, NULL or closed object).
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+long crm_ipc_read(crm_ipc_t *client);
+
+/**
+ * The text of the last message read or received (NUL-terminated), valid until the next
+ * read or send on this object; NULL for a NULL object.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+const char *crm_ipc_buffer(crm_ipc_t *client);
+
+/**
+ * The header flags (`enum crm_ipc_flags` bits) of the last message read or received; 0 if
+ * none was, or for a NULL object.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+uint32_t crm_ipc_buffer_flags(crm_ipc_t *client);
+
+/**
+ * The service name the object was created for; NULL for a NULL object.
+ *
+ * # Safety
+ * `client` is NULL or an object from `crm_ipc_new`.
+ */
+const char *crm_ipc_name(crm_ipc_t *client);
 
 /**
  * Pacemaker's default IPC buffer size in bytes: `PCMK_ipc_buffer` (else `HA_ipc_buffer`) when

@@ -1,0 +1,479 @@
+//! One connection to a Pacemaker daemon's IPC, with the semantics of Pacemaker 3.0.0's
+//! `crm_ipc_t` (`lib/common/ipc_client.c`): the C functions `crm_ipc_*` are a thin skin over this.
+//! Codes are Pacemaker's: "legacy" (0 or a negative errno, −201) where the C function returns
+//! them, standard ones (positive errno, negative `pcmk_rc_*`) from [`IpcClient::connect`].
+
+use super::auth::{daemon_user, Authenticity};
+use super::buffer::{default_buffer_size, ipc_buffer_size};
+use super::log::{log, Level};
+use super::rc;
+use crate::qb::{ConnectOptions, Connection};
+use crate::wire::{self, flags, DecompressError, FrameError, Header, HEADER_SIZE, IPC_VERSION};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// Request ids: one counter for the whole process, as in Pacemaker (first request: 1).
+static REQUEST_ID: AtomicU32 = AtomicU32::new(0);
+
+/// What [`IpcClient::send`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    /// `crm_ipc_send`'s return value: bytes sent, or the size of the reply frame received, or a
+    /// negative errno (0 when the connection was found closed before sending).
+    pub rc: i32,
+    /// Whether a reply frame was received: its text is then in [`IpcClient::buffer`].
+    pub replied: bool,
+}
+
+/// A connection object (`crm_ipc_t`): created unconnected, connected and closed as often as
+/// wanted, holding the last message received.
+pub struct IpcClient {
+    name: String,
+    buf_size: u32,
+    max_buf_size: u32,
+    conn: Option<Connection>,
+    /// The descriptor cached at connect time; -EINVAL once a check found the server gone.
+    fd: i32,
+    need_reply: bool,
+    /// The last message received: header, then text and NUL (or a frame that failed to decode).
+    buffer: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+/// `pcmk__timeout_ms2s`: milliseconds to whole seconds, rounding half up, at least 1 for > 0.
+fn ms2s(ms: u32) -> u64 {
+    match ms {
+        0 => 0,
+        1..=999 => 1,
+        _ => (ms / 1000 + u32::from(ms % 1000 >= 500)) as u64,
+    }
+}
+
+/// Wall-clock seconds, as `time(NULL)`: Pacemaker's send deadlines have this granularity.
+fn now_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn frame_error_legacy(e: FrameError) -> i32 {
+    match e {
+        FrameError::Decompress(DecompressError::BadInput) => rc::rc2legacy(rc::RC_BAD_INPUT),
+        FrameError::Decompress(DecompressError::TooBig) => -libc::EFBIG,
+        FrameError::Version(_) | FrameError::Unterminated | FrameError::Malformed => -libc::EBADMSG,
+    }
+}
+
+impl IpcClient {
+    /// A new, unconnected object for the service `name` (e.g. `"cib_rw"`) with a buffer of at
+    /// least `max_size` bytes (`crm_ipc_new`). The size is truncated to 32 bits as in C.
+    pub fn new(name: &str, max_size: usize) -> IpcClient {
+        let buf_size = ipc_buffer_size(max_size as u32);
+        IpcClient {
+            name: name.to_owned(),
+            buf_size,
+            max_buf_size: buf_size,
+            conn: None,
+            fd: -1,
+            need_reply: false,
+            buffer: vec![0; HEADER_SIZE + 1],
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The service name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The buffer size: the requested one until connected, then the negotiated one if larger.
+    pub fn buffer_size(&self) -> u32 {
+        self.buf_size
+    }
+
+    /// Connect (`pcmk__connect_generic_ipc`): the libqb handshake, then the check that the
+    /// server runs as root or as the cluster user or group. Returns a standard code: 0, the
+    /// errno of the connect (`ECONNREFUSED` when nothing listens), `EINVAL` when there is no
+    /// cluster user, [`rc::RC_IPC_UNAUTHORIZED`] for a server running as someone else.
+    pub fn connect(&mut self) -> i32 {
+        self.need_reply = false;
+        self.conn = None;
+        let opts = ConnectOptions {
+            max_msg_size: self.buf_size,
+            ..ConnectOptions::default()
+        };
+        let conn = match Connection::connect(&self.name, &opts) {
+            Ok(c) => c,
+            Err(e) => {
+                log!(Level::Info, "Could not connect to {} IPC: {e}", self.name);
+                return e.errno();
+            }
+        };
+        self.fd = conn.poll_fd();
+        let (uid, gid) = match daemon_user() {
+            Ok(ids) => ids,
+            Err(errno) => return errno,
+        };
+        let cred = match conn.peer_credentials() {
+            Ok(c) => c,
+            Err(e) => return e.errno(),
+        };
+        if let Authenticity::Unauthorized(c) = Authenticity::judge(cred, uid, gid) {
+            log!(
+                Level::Info,
+                "{} IPC provider authentication failed: process {} has uid {} (expected {uid}) and gid {} (expected {gid})",
+                self.name,
+                c.pid,
+                c.uid,
+                c.gid
+            );
+            return rc::RC_IPC_UNAUTHORIZED;
+        }
+        self.max_buf_size = conn.max_msg_size();
+        if self.max_buf_size > self.buf_size {
+            self.buf_size = self.max_buf_size;
+        }
+        self.conn = Some(conn);
+        rc::OK
+    }
+
+    /// Close the connection (`crm_ipc_close`); the object stays usable.
+    pub fn close(&mut self) {
+        self.conn = None;
+    }
+
+    /// Whether connected (`crm_ipc_connected`). Finding the server gone makes the cached
+    /// descriptor invalid, as in Pacemaker.
+    pub fn connected(&mut self) -> bool {
+        match &mut self.conn {
+            None => false,
+            Some(_) if self.fd < 0 => false,
+            Some(c) => {
+                if c.is_connected() {
+                    true
+                } else {
+                    self.fd = -libc::EINVAL;
+                    false
+                }
+            }
+        }
+    }
+
+    /// The descriptor to poll (`crm_ipc_get_fd`), `None` when not connected.
+    pub fn fd(&self) -> Option<i32> {
+        match self.conn {
+            Some(_) if self.fd >= 0 => Some(self.fd),
+            _ => None,
+        }
+    }
+
+    /// Whether an event (or a hang-up) is waiting (`crm_ipc_ready`): > 0 yes, 0 no,
+    /// `-ENOTCONN`, or a negative errno of `poll`.
+    pub fn ready(&mut self) -> i32 {
+        if !self.connected() {
+            return -libc::ENOTCONN;
+        }
+        let mut p = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        if n < 0 {
+            -std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO)
+        } else {
+            n
+        }
+    }
+
+    /// Put a received frame in the buffer: header, then the (decompressed) text and its NUL.
+    /// On failure the raw frame stays in the buffer.
+    fn store(buffer: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<Header, FrameError> {
+        let frame = wire::decode(buffer, scratch)?;
+        let header = frame.header;
+        if header.size_compressed != 0 {
+            let len = header.size_uncompressed as usize;
+            buffer.truncate(HEADER_SIZE);
+            buffer.extend_from_slice(&scratch[..len]);
+        }
+        Ok(header)
+    }
+
+    /// Read one event without waiting (`crm_ipc_read`). Returns the text's length including
+    /// its NUL, `-EAGAIN` when none is waiting, `-EBADMSG` for a frame of another version (or
+    /// a malformed one), −201 or `-EFBIG` when it cannot be decompressed, `-ENOMSG` for any
+    /// other failure, a disconnect included.
+    pub fn read(&mut self) -> i64 {
+        let Some(conn) = self.conn.as_mut() else {
+            return -(libc::ENOMSG as i64);
+        };
+        let buffer = &mut self.buffer;
+        let got = conn.recv_event(Some(Duration::ZERO), |m| {
+            buffer.clear();
+            buffer.extend_from_slice(m);
+        });
+        match got {
+            Ok(()) => {
+                let header = match Self::store(&mut self.buffer, &mut self.scratch) {
+                    Ok(h) => h,
+                    Err(FrameError::Version(v)) => {
+                        log!(Level::Error, "Filtering incompatible v{v} IPC message (only versions <= {IPC_VERSION} supported)");
+                        return -(libc::EBADMSG as i64);
+                    }
+                    Err(e) => {
+                        log!(
+                            Level::Error,
+                            "Could not use a message from {} IPC: {e:?}",
+                            self.name
+                        );
+                        return frame_error_legacy(e) as i64;
+                    }
+                };
+                let _ = self.connected();
+                header.size_uncompressed as i64
+            }
+            Err(e) if e.errno() == libc::EAGAIN => -(libc::EAGAIN as i64),
+            Err(e) => {
+                if !self.connected() || e.errno() == libc::ENOTCONN {
+                    log!(Level::Error, "Connection to {} IPC failed", self.name);
+                }
+                -(libc::ENOMSG as i64)
+            }
+        }
+    }
+
+    /// The text of the last message received, with its NUL (`crm_ipc_buffer`).
+    pub fn buffer(&self) -> &[u8] {
+        &self.buffer[HEADER_SIZE..]
+    }
+
+    /// The header flags of the last message received (`crm_ipc_buffer_flags`).
+    pub fn buffer_flags(&self) -> u32 {
+        Header::decode(&self.buffer).map_or(0, |h| h.flags)
+    }
+
+    /// Send a request and, if `flags` has `crm_ipc_client_response` (and not
+    /// `crm_ipc_proxied`), wait for its reply (`crm_ipc_send`). `text` is the XML text (no NUL;
+    /// `None` for a missing message). `ms_timeout` 0 means 5 s, negative no limit.
+    pub fn send(&mut self, text: Option<&[u8]>, flags: u32, ms_timeout: i32) -> Sent {
+        let none = |rc| Sent { rc, replied: false };
+        if !self.connected() {
+            log!(
+                Level::Notice,
+                "Can't send {} IPC requests: Connection closed",
+                self.name
+            );
+            return none(-libc::ENOTCONN);
+        }
+        let ms_timeout = if ms_timeout == 0 { 5000 } else { ms_timeout };
+        if self.need_reply {
+            let wait = u64::try_from(ms_timeout).ok().map(Duration::from_millis);
+            if self.receive_response(wait).is_err() {
+                log!(
+                    Level::Warning,
+                    "Sending {} IPC disabled until pending reply received",
+                    self.name
+                );
+                return none(-libc::EALREADY);
+            }
+            log!(
+                Level::Notice,
+                "Sending {} IPC re-enabled after pending reply received",
+                self.name
+            );
+            self.need_reply = false;
+        }
+        let id = REQUEST_ID.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let Some(text) = text else {
+            return none(-libc::EINVAL);
+        };
+        // framing (pcmk__ipc_prepare_iov): compress when the frame would not stay below the limit
+        let limit = if self.max_buf_size == 0 {
+            default_buffer_size()
+        } else {
+            self.max_buf_size
+        } as usize;
+        let mut header = Header {
+            id: id as i32,
+            version: IPC_VERSION,
+            ..Header::default()
+        };
+        header.size_uncompressed = (text.len() + 1) as u32;
+        let compressed;
+        let mut parts: [&[u8]; 3] = [&[], text, b"\0"];
+        let nparts = if HEADER_SIZE + text.len() + 1 < limit {
+            3
+        } else {
+            match wire::compress(&[text, b"\0"], limit) {
+                Some(z) => {
+                    compressed = z;
+                    header.flags |= flags::COMPRESSED;
+                    header.size_compressed = compressed.len() as u32;
+                    parts[1] = &compressed;
+                    2
+                }
+                None => {
+                    log!(
+                        Level::Error,
+                        "Could not compress {}-byte message into less than IPC limit of {limit} bytes; set PCMK_ipc_buffer to higher value",
+                        text.len() + 1
+                    );
+                    return none(-libc::EMSGSIZE);
+                }
+            }
+        };
+        header.flags |= flags;
+        header.size =
+            (HEADER_SIZE + parts[1..nparts].iter().map(|p| p.len()).sum::<usize>()) as i32;
+        let hbytes = header.encode();
+        parts[0] = &hbytes;
+        let parts = &parts[..nparts];
+        let want_reply =
+            flags & wire::flags::CLIENT_RESPONSE != 0 && flags & wire::flags::PROXIED == 0;
+
+        let result = if ms_timeout > 0 || !want_reply {
+            let deadline = now_s() + 1 + ms2s(ms_timeout as u32);
+            let sent = loop {
+                if !self.connected() {
+                    // Pacemaker returns the framing's 0 here
+                    return none(0);
+                }
+                match self.conn.as_mut().map(|c| c.send(parts)) {
+                    Some(Ok(n)) => break n as i32,
+                    Some(Err(e)) if e.errno() == libc::EAGAIN && now_s() < deadline => {
+                        // the server's flow control or a full ring: give it a moment
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Some(Err(e)) => break -e.errno(),
+                    None => return none(0),
+                }
+            };
+            if sent <= 0 || !want_reply {
+                none(sent)
+            } else {
+                let deadline = now_s() + 1 + ms2s(ms_timeout as u32);
+                let (rc, bytes, replied) = self.reply_to(id as i32, Some(deadline));
+                if rc != rc::OK {
+                    self.need_reply = true;
+                }
+                Sent { rc: bytes, replied }
+            }
+        } else {
+            // no limit: send (retrying a full ring while connected), then wait while connected
+            let sent = loop {
+                match self.conn.as_mut().map(|c| c.send(parts)) {
+                    Some(Ok(n)) => break n as i32,
+                    Some(Err(e)) if e.errno() == libc::EAGAIN && self.connected() => {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Some(Err(e)) => break -e.errno(),
+                    None => break -libc::ENOTCONN,
+                }
+            };
+            if sent <= 0 {
+                none(sent)
+            } else {
+                let (_, bytes, replied) = self.reply_to(id as i32, None);
+                Sent { rc: bytes, replied }
+            }
+        };
+        if !self.connected() {
+            log!(
+                Level::Notice,
+                "Couldn't send {} IPC request {id}: Connection closed (rc={})",
+                self.name,
+                result.rc
+            );
+        } else if result.rc == -libc::ETIMEDOUT {
+            log!(
+                Level::Warning,
+                "{} IPC request {id} failed: timed out after {ms_timeout}ms",
+                self.name
+            );
+        } else if result.rc <= 0 {
+            log!(
+                Level::Warning,
+                "{} IPC request {id} failed (rc={})",
+                self.name,
+                result.rc
+            );
+        }
+        result
+    }
+
+    /// Receive one response frame into the buffer, as it is (libqb's `qb_ipcc_recv`): its size,
+    /// or the errno.
+    fn receive_response(&mut self, wait: Option<Duration>) -> Result<usize, i32> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(libc::ENOTCONN);
+        };
+        let buffer = &mut self.buffer;
+        conn.recv_response(wait, |m| {
+            buffer.clear();
+            buffer.extend_from_slice(m);
+            m.len()
+        })
+        .map_err(|e| e.errno())
+    }
+
+    /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until the wall-clock
+    /// second `deadline` (`None`: as long as connected). Replies to older requests are dropped.
+    /// Returns (standard code, `crm_ipc_send`'s value, whether a frame is in the buffer).
+    fn reply_to(&mut self, id: i32, deadline: Option<u64>) -> (i32, i32, bool) {
+        let mut bytes: i32;
+        loop {
+            match self.receive_response(Some(Duration::from_secs(1))) {
+                Ok(n) => {
+                    bytes = n as i32;
+                    match Self::store(&mut self.buffer, &mut self.scratch) {
+                        Err(FrameError::Decompress(e)) => {
+                            log!(Level::Error, "Decompression failed: {e:?}");
+                            let code = match e {
+                                DecompressError::BadInput => rc::RC_BAD_INPUT,
+                                DecompressError::TooBig => libc::EFBIG,
+                            };
+                            return (code, bytes, true);
+                        }
+                        Err(e) => {
+                            // not a message Pacemaker could read either: drop it and wait on
+                            log!(
+                                Level::Error,
+                                "Discarding unusable reply from {} IPC: {e:?}",
+                                self.name
+                            );
+                        }
+                        Ok(h) if h.id == id => return (rc::OK, bytes, true),
+                        Ok(h) => {
+                            log!(
+                                Level::Error,
+                                "Discarding {} reply {} (need {id})",
+                                if h.id < id { "old" } else { "newer" },
+                                h.id
+                            );
+                        }
+                    }
+                    bytes = -libc::ETIMEDOUT;
+                }
+                Err(errno) => {
+                    bytes = -errno;
+                    if !self.connected() {
+                        log!(
+                            Level::Error,
+                            "{} IPC provider disconnected while waiting for message {id}",
+                            self.name
+                        );
+                        break;
+                    }
+                }
+            }
+            if deadline.is_some_and(|d| now_s() >= d) {
+                break;
+            }
+        }
+        let code = if bytes < 0 { -bytes } else { libc::ETIMEDOUT };
+        (code, bytes, false)
+    }
+}
