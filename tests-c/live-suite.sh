@@ -6,7 +6,8 @@
 # 2. runs the live test built against our header and library (BUILD_DIR, from meson);
 # 3. on 3.0: builds the same source in the chroot against Pacemaker 3.0.0's own headers, once
 #    linked with libcrmcommon 3.0.0 and once with our library, runs both, and requires the three
-#    outputs to be identical line by line;
+#    outputs to be identical line by line; builds abi_ipc.c (exact signatures, enum values)
+#    against Pacemaker's headers and links it with our library;
 # 4. runs ours under valgrind memcheck (no error, nothing definitely lost).
 set -euo pipefail
 build=$(realpath "$1") stage=$(realpath "$2")
@@ -37,11 +38,13 @@ cat "$work/ours.out"
 
 # 3. the same source against Pacemaker 3.0.0 itself
 if [ "$ver" = 3.0 ]; then
-    cp "$here/test_crm_ipc_live.c" "$here/check.h" "$work/"
+    cp "$here/test_crm_ipc_live.c" "$here/abi_ipc.c" "$here/check.h" "$work/"
     mkdir -p "$work/ours"; cp -a "$stage/lib/." "$work/ours/"
     cflags="-Wall -Wextra -Werror -I$inroot"
     chroot "$root" sh -c "cd $inroot && gcc $cflags -o ref test_crm_ipc_live.c \$(pkg-config --cflags --libs pacemaker libxml-2.0) \
-        && gcc $cflags -o mixed test_crm_ipc_live.c \$(pkg-config --cflags pacemaker libxml-2.0) -L$inroot/ours -lpcmk-ipc-rs -lxml2"
+        && gcc $cflags -o mixed test_crm_ipc_live.c \$(pkg-config --cflags pacemaker libxml-2.0) -L$inroot/ours -lpcmk-ipc-rs -lxml2 \
+        && gcc $cflags -o abi abi_ipc.c \$(pkg-config --cflags pacemaker libxml-2.0) -L$inroot/ours -lpcmk-ipc-rs -lxml2"
+    echo "live-suite: abi_ipc.c built against Pacemaker 3.0.0's headers: $(chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/abi" | head -1)"
     chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" "$inroot/ref" >"$work/ref.out" || true
     chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" LD_LIBRARY_PATH="$inroot/ours" "$inroot/mixed" >"$work/mixed.out" || true
     if ! diff -u "$work/ref.out" "$work/ours.out"; then

@@ -1,11 +1,13 @@
 //! The safe Rust API: connections to Pacemaker daemons, requests, replies and events.
 
+mod api;
 mod auth;
 mod buffer;
 mod ipc;
 pub(crate) mod log;
 pub mod rc;
 
+pub use api::{Client, Error, Message};
 pub use auth::{check_peer, daemon_user, Authenticity};
 pub use buffer::{default_buffer_size, ipc_buffer_size, DEFAULT_BUFFER_SIZE, MIN_BUFFER_SIZE};
 pub use ipc::{IpcClient, Sent};

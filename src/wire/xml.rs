@@ -117,16 +117,15 @@ pub fn write_xml<N: XmlNode>(root: N, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
-    /// A tiny arena tree for the tests.
-    struct Tree(
-        Vec<(
-            NodeKind,
-            &'static str,
-            Vec<(&'static str, &'static str)>,
-            Option<usize>,
-            Option<usize>,
-        )>,
+    /// A tiny arena tree for the tests: kind, name or content, attributes, first child, next.
+    type Entry = (
+        NodeKind,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        Option<usize>,
+        Option<usize>,
     );
+    struct Tree(Vec<Entry>);
     #[derive(Clone, Copy)]
     struct At<'a>(&'a Tree, usize);
 

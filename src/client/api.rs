@@ -1,0 +1,198 @@
+//! The safe Rust face of the connection API: [`Client`] sends XML requests to a Pacemaker
+//! daemon and receives its replies and events, with `Result`s instead of C return codes.
+//!
+//! ```no_run
+//! use pcmk_ipc_rs::client::Client;
+//! use std::time::Duration;
+//!
+//! // sign on to the CIB manager and ask for the whole CIB
+//! let mut cib = Client::connect("cib_rw")?;
+//! let hello = r#"<cib_command t="cib" cib_op="register" cib_callid="1" cib_callopt="4096" cib_clientname="me"/>"#;
+//! let reply = cib.request(hello, Some(Duration::from_secs(5)))?;
+//! assert!(reply.text.contains(r#"cib_op="register""#));
+//! let query = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="2" cib_callopt="4096"/>"#;
+//! let cib_xml = cib.request(query, Some(Duration::from_secs(5)))?.text;
+//! # Ok::<(), pcmk_ipc_rs::client::Error>(())
+//! ```
+
+use super::ipc::IpcClient;
+use super::rc;
+use crate::wire::flags;
+use std::fmt;
+use std::os::fd::RawFd;
+use std::time::Duration;
+
+/// A failure, as a Pacemaker standard return code: a positive errno (e.g. `ECONNREFUSED` when
+/// the daemon is not running, `ETIMEDOUT`, `ENOTCONN`) or a negative `pcmk_rc_*` code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Error(pub i32);
+
+impl Error {
+    /// The Pacemaker standard return code.
+    pub fn code(&self) -> i32 {
+        self.0
+    }
+
+    fn from_legacy(legacy: i32) -> Error {
+        Error(rc::legacy2rc(legacy))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            rc::RC_IPC_UNAUTHORIZED => {
+                f.write_str("IPC server is not run by root or the cluster user")
+            }
+            rc::RC_BAD_INPUT => f.write_str("bad input (a message that cannot be decompressed)"),
+            rc::RC_ERROR => f.write_str("error"),
+            e if e > 0 => write!(f, "{}", std::io::Error::from_raw_os_error(e)),
+            e => write!(f, "Pacemaker error {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A message received from a daemon: a reply or an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Its header flags (`crm_ipc_*` bits, see [`crate::wire::flags`]).
+    pub flags: u32,
+    /// Its XML text.
+    pub text: String,
+}
+
+/// A connection to one Pacemaker daemon's IPC service (`"cib_rw"`, `"stonith-ng"`, `"lrmd"`,
+/// `"crmd"`, `"pacemakerd"`, `"pengine"`, `"attrd"`, ...).
+///
+/// The server's credentials are checked on connect (root, or the cluster user or group). Large
+/// messages are compressed and decompressed as Pacemaker does. `Client` is `Send`; share it
+/// between threads behind a `Mutex`.
+pub struct Client {
+    ipc: IpcClient,
+}
+
+impl Client {
+    /// Connect with the default buffer size (`PCMK_ipc_buffer`, else 128 KiB).
+    pub fn connect(service: &str) -> Result<Client, Error> {
+        Self::connect_with_buffer(service, 0)
+    }
+
+    /// Connect with a buffer of at least `size` bytes.
+    pub fn connect_with_buffer(service: &str, size: usize) -> Result<Client, Error> {
+        let mut ipc = IpcClient::new(service, size);
+        match ipc.connect() {
+            rc::OK => Ok(Client { ipc }),
+            code => Err(Error(code)),
+        }
+    }
+
+    /// The service name.
+    pub fn service(&self) -> &str {
+        self.ipc.name()
+    }
+
+    /// Whether the daemon is still there.
+    pub fn is_connected(&mut self) -> bool {
+        self.ipc.connected()
+    }
+
+    /// The descriptor to poll for events (readable also when the daemon goes away).
+    pub fn poll_fd(&self) -> Option<RawFd> {
+        self.ipc.fd()
+    }
+
+    fn ms(timeout: Option<Duration>) -> i32 {
+        match timeout {
+            None => -1,
+            Some(t) => t.as_millis().clamp(1, i32::MAX as u128) as i32,
+        }
+    }
+
+    fn text(&self) -> String {
+        let b = self.ipc.buffer();
+        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        String::from_utf8_lossy(&b[..end]).into_owned()
+    }
+
+    /// Send `xml` and wait for the daemon's reply on the response channel (`timeout` `None`:
+    /// as long as the daemon is there). Replies to earlier requests that timed out are skipped.
+    ///
+    /// Errors: `ETIMEDOUT`; `EALREADY` while the reply to an earlier timed-out request has not
+    /// come; `ENOTCONN`; `EMSGSIZE` when the request cannot be compressed into the buffer.
+    pub fn request(&mut self, xml: &str, timeout: Option<Duration>) -> Result<Message, Error> {
+        let sent = self.ipc.send(
+            Some(xml.as_bytes()),
+            flags::CLIENT_RESPONSE,
+            Self::ms(timeout),
+        );
+        if sent.rc > 0 && sent.replied {
+            Ok(Message {
+                flags: self.ipc.buffer_flags(),
+                text: self.text(),
+            })
+        } else if sent.rc > 0 {
+            Err(Error(rc::RC_BAD_INPUT))
+        } else if sent.rc == 0 {
+            Err(Error(libc::ENOTCONN))
+        } else {
+            Err(Error::from_legacy(sent.rc))
+        }
+    }
+
+    /// Send `xml` without waiting for a reply (daemons that answer do so with an event).
+    /// Returns the bytes handed to the transport.
+    pub fn send(&mut self, xml: &str) -> Result<usize, Error> {
+        match self.ipc.send(Some(xml.as_bytes()), 0, 5000).rc {
+            n if n > 0 => Ok(n as usize),
+            0 => Err(Error(libc::ENOTCONN)),
+            legacy => Err(Error::from_legacy(legacy)),
+        }
+    }
+
+    /// The next event, if one is waiting (does not wait).
+    pub fn read_event(&mut self) -> Result<Option<Message>, Error> {
+        match self.ipc.read() {
+            n if n > 0 => Ok(Some(Message {
+                flags: self.ipc.buffer_flags(),
+                text: self.text(),
+            })),
+            n if n == -(libc::EAGAIN as i64) => Ok(None),
+            n if n == -(libc::ENOMSG as i64) && !self.ipc.connected() => Err(Error(libc::ENOTCONN)),
+            n => Err(Error::from_legacy(n as i32)),
+        }
+    }
+
+    /// Wait up to `timeout` (`None`: without limit) for the next event.
+    pub fn wait_event(&mut self, timeout: Option<Duration>) -> Result<Option<Message>, Error> {
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        loop {
+            if let Some(m) = self.read_event()? {
+                return Ok(Some(m));
+            }
+            let fd = self.ipc.fd().ok_or(Error(libc::ENOTCONN))?;
+            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
+                return Ok(None);
+            }
+            let ms = left.map_or(-1, |l| l.as_millis().clamp(1, i32::MAX as u128) as i32);
+            let mut p = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut p, 1, ms) };
+            if n > 0
+                && p.revents & (libc::POLLHUP | libc::POLLERR) != 0
+                && p.revents & libc::POLLIN == 0
+            {
+                return Err(Error(libc::ENOTCONN));
+            }
+            if n == 0 {
+                return Ok(None);
+            }
+        }
+    }
+}
