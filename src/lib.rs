@@ -3,8 +3,9 @@
 //!
 //! Layers, bottom-up, each usable alone:
 //! - [`qb`]: libqb's IPC client protocol, natively (handshake, shared-memory rings, sockets);
-//! - `wire`: Pacemaker's message framing (header, bzip2, XML text);
-//! - `client`: connections, requests, events, daemon APIs (safe Rust);
+//! - [`wire`]: Pacemaker's message framing (header, bzip2, XML text);
+//! - [`xml`]: libxml2 trees (the ABI's `xmlNode`), read and parsed;
+//! - [`client`]: connections, requests, events, daemon APIs (safe Rust);
 //! - `ffi`: the C ABI, a thin skin over the layers below.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -13,5 +14,6 @@ pub mod qb;
 
 pub mod client;
 pub mod wire;
+pub mod xml;
 
 mod ffi;

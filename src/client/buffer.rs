@@ -24,39 +24,12 @@ fn configured() -> u32 {
 /// a sign, digits; anything after the digits ignored). No digits, overflow of a `long long`, or
 /// a value ≤ 0 give the default; small values are raised to the minimum; large ones capped.
 pub(crate) fn from_text(text: &[u8]) -> u32 {
-    let mut i = 0;
-    while i < text.len() && matches!(text[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-        i += 1;
-    }
-    let mut negative = false;
-    if i < text.len() && (text[i] == b'+' || text[i] == b'-') {
-        negative = text[i] == b'-';
-        i += 1;
-    }
-    let digits = text[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 {
-        return DEFAULT_BUFFER_SIZE;
-    }
-    let mut value: i64 = 0;
-    for &c in &text[i..i + digits] {
-        let d = (c - b'0') as i64;
-        value = match value.checked_mul(10).and_then(|v| {
-            if negative {
-                v.checked_sub(d)
-            } else {
-                v.checked_add(d)
-            }
-        }) {
-            Some(v) => v,
-            None => return DEFAULT_BUFFER_SIZE, // ERANGE
-        };
-    }
-    if value <= 0 {
-        DEFAULT_BUFFER_SIZE
-    } else if value < MIN_BUFFER_SIZE as i64 {
-        MIN_BUFFER_SIZE
-    } else {
-        value.min(u32::MAX as i64) as u32
+    match super::text::scan_ll(text) {
+        // no digits, or ERANGE
+        None | Some(Err(_)) => DEFAULT_BUFFER_SIZE,
+        Some(Ok(v)) if v <= 0 => DEFAULT_BUFFER_SIZE,
+        Some(Ok(v)) if v < MIN_BUFFER_SIZE as i64 => MIN_BUFFER_SIZE,
+        Some(Ok(v)) => v.min(u32::MAX as i64) as u32,
     }
 }
 

@@ -64,6 +64,12 @@ fn frame_error_legacy(e: FrameError) -> i32 {
     }
 }
 
+impl std::fmt::Debug for IpcClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IpcClient({})", self.name)
+    }
+}
+
 impl IpcClient {
     /// A new, unconnected object for the service `name` (e.g. `"cib_rw"`) with a buffer of at
     /// least `max_size` bytes (`crm_ipc_new`). The size is truncated to 32 bits as in C.

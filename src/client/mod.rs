@@ -3,9 +3,11 @@
 mod api;
 mod auth;
 mod buffer;
+pub mod daemon;
 mod ipc;
 pub(crate) mod log;
 pub mod rc;
+mod text;
 
 pub use api::{Client, Error, Message};
 pub use auth::{check_peer, daemon_user, Authenticity};

@@ -4,9 +4,8 @@
 //! `crm_ipc_buffer`, `crm_ipc_buffer_flags`, `crm_ipc_name`) or crashes (`crm_ipc_new(NULL, …)`),
 //! these return the failure value the same function uses elsewhere (docs/differences.md).
 
-use super::libxml::{self, xmlNode, Node};
 use crate::client::{self, rc, Authenticity, IpcClient};
-use crate::wire;
+use crate::xml::{self as libxml, xmlNode, Node};
 use libc::{c_char, c_int, c_long, c_uint, gid_t, pid_t, uid_t};
 use parking_lot::Mutex;
 use std::ffi::{CStr, CString};
@@ -196,11 +195,7 @@ pub unsafe extern "C" fn crm_ipc_send(
             return -libc::ENOTCONN;
         };
         // SAFETY: a valid node or NULL (# Safety); the tree is only read during this call.
-        let text = unsafe { Node::from_ptr(message) }.map(|node| {
-            let mut out = Vec::with_capacity(1024);
-            wire::write_xml(node, &mut out);
-            out
-        });
+        let text = unsafe { Node::from_ptr(message) }.map(libxml::to_text);
         let mut c = h.client.lock();
         let sent = c.send(text.as_deref(), flags, ms_timeout);
         if sent.rc > 0 && sent.replied && !reply.is_null() {

@@ -16,5 +16,13 @@ macro_rules! boundary {
     };
 }
 
+/// A static NUL-terminated string as a C pointer (cbindgen 0.24 cannot parse `c"..."`).
+macro_rules! cstr {
+    ($s:literal) => {
+        concat!($s, "\0").as_ptr().cast::<libc::c_char>()
+    };
+}
+
+mod api;
+mod daemons;
 mod ipc;
-mod libxml;

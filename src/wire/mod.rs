@@ -8,7 +8,7 @@ mod xml;
 
 pub use compress::{compress, decompress, DecompressError, MAX_UNCOMPRESSED};
 pub use header::{Header, HEADER_SIZE, IPC_VERSION};
-pub use xml::{write_xml, NodeKind, XmlNode};
+pub use xml::{escape_attr, write_xml, NodeKind, XmlNode};
 
 /// Flag bits of the header (`enum crm_ipc_flags`).
 pub mod flags {

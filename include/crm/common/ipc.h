@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <libxml/tree.h>
+#include <crm/common/results.h>
 
 /**
  * Flags of a message (`enum crm_ipc_flags`); values are bits of the message header.
@@ -47,9 +48,104 @@ enum crm_ipc_flags {
 };
 
 /**
+ * How IPC replies are dispatched (`enum pcmk_ipc_dispatch`).
+ */
+enum pcmk_ipc_dispatch {
+  /**
+   * Attach IPC to GLib's main loop.
+   */
+  pcmk_ipc_dispatch_main = 0,
+  /**
+   * Caller will poll and dispatch IPC.
+   */
+  pcmk_ipc_dispatch_poll = 1,
+  /**
+   * Sending a command will wait for any reply.
+   */
+  pcmk_ipc_dispatch_sync = 2,
+};
+
+/**
+ * Event types an IPC event callback is called for (`enum pcmk_ipc_event`).
+ */
+enum pcmk_ipc_event {
+  /**
+   * Result of asynchronous connection attempt.
+   */
+  pcmk_ipc_event_connect = 0,
+  /**
+   * Termination of IPC connection.
+   */
+  pcmk_ipc_event_disconnect = 1,
+  /**
+   * Daemon's reply to client IPC request.
+   */
+  pcmk_ipc_event_reply = 2,
+  /**
+   * Notification from daemon.
+   */
+  pcmk_ipc_event_notify = 3,
+};
+
+/**
+ * Servers (`enum pcmk_ipc_server`, Pacemaker 3.0.0 values).
+ */
+enum pcmk_ipc_server {
+  /**
+   * Unknown or invalid.
+   */
+  pcmk_ipc_unknown = 0,
+  /**
+   * Attribute manager.
+   */
+  pcmk_ipc_attrd = 1,
+  /**
+   * CIB manager.
+   */
+  pcmk_ipc_based = 2,
+  /**
+   * Controller.
+   */
+  pcmk_ipc_controld = 3,
+  /**
+   * Executor.
+   */
+  pcmk_ipc_execd = 4,
+  /**
+   * Fencer.
+   */
+  pcmk_ipc_fenced = 5,
+  /**
+   * Launcher.
+   */
+  pcmk_ipc_pacemakerd = 6,
+  /**
+   * Scheduler.
+   */
+  pcmk_ipc_schedulerd = 7,
+};
+
+/**
  * A connection object (opaque to C).
  */
 struct crm_ipc_s;
+
+/**
+ * The daemon API object (opaque to C).
+ */
+struct pcmk_ipc_api_s;
+
+/**
+ * `pcmk_ipc_api_t`, Pacemaker's name for the object.
+ */
+typedef struct pcmk_ipc_api_s pcmk_ipc_api_t;
+
+/**
+ * The callback type: called with the object, the event type, a `crm_exit_t` status, event
+ * data (a daemon-specific reply structure for replies, NULL for a disconnect), and the
+ * caller's data.
+ */
+typedef void (*pcmk_ipc_callback_t)(pcmk_ipc_api_t *api, enum pcmk_ipc_event event_type, crm_exit_t status, void *event_data, void *user_data);
 
 /**
  * `crm_ipc_t`, Pacemaker's name for the connection object.
@@ -59,6 +155,114 @@ typedef struct crm_ipc_s crm_ipc_t;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Create an IPC API object for a server.
+ *
+ * # Returns
+ * 0 and the object in `*api` (to free with `pcmk_free_ipc_api`); `EINVAL` if `api` is NULL;
+ * `EOPNOTSUPP` for a server this API does not serve (the CIB manager, executor, fencer,
+ * unknown values), with `*api` set to NULL.
+ *
+ * # Safety
+ * `api` is NULL or valid for a write.
+ */
+int pcmk_new_ipc_api(pcmk_ipc_api_t **api, enum pcmk_ipc_server server);
+
+/**
+ * Free an IPC API object, disconnecting it first (which calls the callback with a disconnect
+ * event). In main-loop mode the object goes with its GLib source: at once, or, from inside
+ * its own callback, when that dispatch returns.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`, not used afterwards.
+ */
+void pcmk_free_ipc_api(pcmk_ipc_api_t *api);
+
+/**
+ * Connect an IPC API object to its daemon.
+ *
+ * # Returns
+ * 0 (also when already connected, keeping the dispatch type); `EINVAL` for a NULL object;
+ * the connect's errno (e.g. `ECONNREFUSED` when the daemon is not running);
+ * `pcmk_rc_ipc_unauthorized` (-1018) for a daemon running as someone else.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+int pcmk_connect_ipc(pcmk_ipc_api_t *api, enum pcmk_ipc_dispatch dispatch_type);
+
+/**
+ * Disconnect an IPC API object (its callback gets a disconnect event). The object stays
+ * usable: `pcmk_connect_ipc` connects it again.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+void pcmk_disconnect_ipc(pcmk_ipc_api_t *api);
+
+/**
+ * Wait up to `timeout_ms` (negative: no limit) for something to read, in poll mode.
+ *
+ * # Returns
+ * 0 when there is something, `EAGAIN` when not, `EINVAL` for a NULL object or one not in poll
+ * mode, `ENOTCONN` when not connected, an errno of `poll` otherwise.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+int pcmk_poll_ipc(const pcmk_ipc_api_t *api, int timeout_ms);
+
+/**
+ * Read and dispatch every message waiting (poll mode, or events in sync mode); the callback
+ * runs for each reply.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+void pcmk_dispatch_ipc(pcmk_ipc_api_t *api);
+
+/**
+ * Register (or replace, or with NULL remove) the callback for IPC API events.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`; `cb` is NULL or a function of the
+ * callback type; `user_data` is passed back as given and never freed.
+ */
+void pcmk_register_ipc_callback(pcmk_ipc_api_t *api, pcmk_ipc_callback_t cb, void *user_data);
+
+/**
+ * The IPC name of an object's daemon (`for_log` false: "attrd", "crmd", "pacemakerd",
+ * "pengine"), or its name for humans (`for_log` true: "controller", ...).
+ *
+ * # Returns
+ * A static string; for a NULL object "Pacemaker" (`for_log`) or NULL.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+const char *pcmk_ipc_name(const pcmk_ipc_api_t *api, bool for_log);
+
+/**
+ * Whether an IPC API object is connected.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+bool pcmk_ipc_is_connected(pcmk_ipc_api_t *api);
+
+/**
+ * Ask a daemon (attribute manager, controller, pacemakerd) to purge a node from its peer
+ * cache.
+ *
+ * # Returns
+ * 0; `EINVAL` for a NULL object or neither name nor id; `EOPNOTSUPP` for the scheduler;
+ * `ENOTCONN` when not connected; another standard code from sending.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`; `node_name` is NULL or a string.
+ */
+int pcmk_ipc_purge_node(pcmk_ipc_api_t *api, const char *node_name, uint32_t nodeid);
 
 /**
  * Create a connection object for the IPC service `name` with a buffer of at least `max_size`
