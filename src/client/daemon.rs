@@ -199,6 +199,7 @@ impl Element {
 
 /// A Pacemaker request message (`pcmk__new_request`): the `message` element and, if `data` is
 /// given, a `crm_xml` wrapper around it. `extra` attributes follow the standard ones.
+#[allow(clippy::too_many_arguments)] // the fields of Pacemaker's message envelope
 fn new_request(
     origin: &str,
     server: i32,

@@ -53,7 +53,7 @@ pub enum pcmk_ipc_event {
 
 /// How IPC replies are dispatched (`enum pcmk_ipc_dispatch`).
 #[repr(C)]
-#[allow(non_camel_case_types, dead_code)]
+#[allow(non_camel_case_types, dead_code, clippy::enum_variant_names)]
 pub enum pcmk_ipc_dispatch {
     /// Attach IPC to GLib's main loop.
     pcmk_ipc_dispatch_main = 0,
