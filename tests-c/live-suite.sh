@@ -4,7 +4,7 @@
 # 1. makes the CIB larger than 1 MiB (padding nvpairs in rsc_defaults, loaded with the node's own
 #    cibadmin), so that replies come compressed;
 # 2. runs each live test built against our header and library (BUILD_DIR, from meson);
-# 3. on 3.0: builds the same sources in the chroot against Pacemaker 3.0.0's own headers, once
+# 3. builds the same sources in the chroot against Pacemaker 3.0.0's own headers, once
 #    linked with libcrmcommon 3.0.0 and once with our library, runs both, and requires the three
 #    outputs to be identical line by line; builds the ABI checks (exact signatures, enum values,
 #    struct layouts) against Pacemaker's headers and links them with our library;
@@ -14,6 +14,14 @@ build=$(realpath "$1") stage=$(realpath "$2")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ver=${PCMK_NODE_VERSION:?run me inside scripts/pcmk-node run}
 root=${PCMK_NODE_ROOT:-}
+if [ -z "$root" ]; then
+    # a 2.1 node: libcrmcommon 3.0.0 from the 3.0 chroot talks to its daemons too (this mount
+    # namespace is the node's private one: the mounts go with it)
+    root=$("$PCMK_NODE_SCRIPT" build 3.0)
+    mount -t proc proc "$root/proc"
+    mount --bind /dev "$root/dev"
+    mount --bind /dev/shm "$root/dev/shm"
+fi
 work=$(mktemp -d "${root}/tmp/pcmkrs-live.XXXXXX")
 inroot=${work#"$root"}         # the same folder as the chroot sees it
 trap 'rm -rf "$work"' EXIT
@@ -30,7 +38,9 @@ abi=(abi_ipc abi_daemons)
     done
     echo '</meta_attributes></rsc_defaults>'
 } >"$work/pad.xml"
-"$PCMK_NODE_SCRIPT" tool cibadmin --create -o configuration --xml-file "$inroot/pad.xml"
+# the node's own cibadmin: in its chroot (3.0) or on the host (2.1)
+if [ -n "${PCMK_NODE_ROOT:-}" ]; then pad=$inroot/pad.xml; else pad=$work/pad.xml; fi
+"$PCMK_NODE_SCRIPT" tool cibadmin --create -o configuration --xml-file "$pad"
 echo "live-suite: CIB padded to $("$PCMK_NODE_SCRIPT" tool cibadmin -Q | wc -c) bytes"
 
 # 2. ours
@@ -41,8 +51,8 @@ for t in "${tests[@]}"; do
     cat "$work/$t.ours"
 done
 
-# 3. the same sources against Pacemaker 3.0.0 itself
-if [ "$ver" = 3.0 ]; then
+# 3. the same sources against Pacemaker 3.0.0 itself (also against 2.1 daemons)
+{
     cp "$here"/*.c "$here/check.h" "$work/"
     mkdir -p "$work/ours"; cp -a "$stage/lib/." "$work/ours/"
     cflags="-Wall -Wextra -Werror -I$inroot"
@@ -50,12 +60,12 @@ if [ "$ver" = 3.0 ]; then
     for t in "${tests[@]}"; do
         chroot "$root" sh -c "cd $inroot && gcc $cflags -o $t.ref $t.c \$($pc --libs) \
             && gcc $cflags -o $t.mixed $t.c \$($pc) -L$inroot/ours -lpcmk-ipc-rs \$(pkg-config --libs libxml-2.0 glib-2.0)"
-        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" "$inroot/$t.ref" >"$work/$t.ref.out" || true
-        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.mixed" >"$work/$t.mixed.out" || true
+        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMK_NODE_VERSION="$ver" "$inroot/$t.ref" >"$work/$t.ref.out" || true
+        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMK_NODE_VERSION="$ver" LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.mixed" >"$work/$t.mixed.out" || true
         if ! diff -u "$work/$t.ref.out" "$work/$t.ours"; then
             echo "live-suite: $t: output differs from libcrmcommon 3.0.0 (- libcrmcommon, + ours)"; exit 1
         fi
-        echo "live-suite: $t: identical to libcrmcommon 3.0.0, line by line ($(wc -l <"$work/$t.ours") lines)"
+        echo "live-suite: $t: identical to libcrmcommon 3.0.0, line by line ($(wc -l <"$work/$t.ours") lines, Pacemaker $ver daemons)"
         if ! diff -u "$work/$t.ref.out" "$work/$t.mixed.out"; then
             echo "live-suite: $t built against Pacemaker's headers, ours differs (- libcrmcommon, + ours)"; exit 1
         fi
@@ -65,7 +75,7 @@ if [ "$ver" = 3.0 ]; then
         chroot "$root" sh -c "cd $inroot && gcc $cflags -o $a $a.c \$($pc) -L$inroot/ours -lpcmk-ipc-rs \$(pkg-config --libs libxml-2.0 glib-2.0)"
         echo "live-suite: $a.c built against Pacemaker 3.0.0's headers: $(chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/$a" | head -1)"
     done
-fi
+}
 
 # 4. valgrind
 for t in "${tests[@]}"; do

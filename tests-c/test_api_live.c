@@ -211,6 +211,7 @@ static void test_attrd(void)
 /* --- scheduler, main loop ---------------------------------------------------------------- */
 
 static GMainLoop *loop;
+static int old_daemons; /* PCMK_NODE_VERSION=2.1 */
 static char *graph_ref;
 
 static void sched_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t status,
@@ -220,7 +221,12 @@ static void sched_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t s
 
     (void) api; (void) user_data;
     printf("scheduler callback: %s status %d\n", event_name(type), (int) status);
-    if (type == pcmk_ipc_event_reply) {
+    if (type == pcmk_ipc_event_reply && old_daemons) {
+        /* a 2.1 scheduler marks its reply as a controller message, which 3.0.0 refuses */
+        CHECK(status == CRM_EX_PROTOCOL && r->reply_type == pcmk_schedulerd_reply_unknown,
+              "scheduler 2.1: reply refused as 3.0.0 refuses it (CRM_EX_PROTOCOL)");
+        g_main_loop_quit(loop);
+    } else if (type == pcmk_ipc_event_reply) {
         CHECK(r->reply_type == pcmk_schedulerd_reply_graph && r->data.graph.tgraph
               && !strcmp((const char *) r->data.graph.tgraph->name, "transition_graph")
               && r->data.graph.reference && graph_ref && !strcmp(r->data.graph.reference, graph_ref)
@@ -334,6 +340,7 @@ static void test_objects(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    old_daemons = getenv("PCMK_NODE_VERSION") && !strcmp(getenv("PCMK_NODE_VERSION"), "2.1");
     test_objects();
     test_pacemakerd();
     test_controller();
