@@ -240,7 +240,7 @@ static void sched_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t s
 static gboolean give_up(gpointer data)
 {
     (void) data;
-    printf("scheduler: no graph within 20 s\n");
+    printf("no answer within 20 s\n");
     g_main_loop_quit(loop);
     return G_SOURCE_REMOVE;
 }
@@ -284,8 +284,9 @@ static void test_scheduler(void)
     CHECK(rc == 0, "scheduler: connect main: %d", rc);
     rc = pcmk_schedulerd_api_graph(api, cib, &graph_ref);
     CHECK(rc == 0 && graph_ref && !strncmp(graph_ref, "pe_calc-", 8), "scheduler: graph requested: %d", rc);
-    g_timeout_add(20000, give_up, NULL);
+    guint timer = g_timeout_add(20000, give_up, NULL);
     g_main_loop_run(loop);
+    g_source_remove(timer);
     printf("scheduler: disconnect\n");
     pcmk_disconnect_ipc(api);
     printf("scheduler: disconnected\n");
@@ -294,6 +295,41 @@ static void test_scheduler(void)
     g_main_loop_unref(loop);
     free(graph_ref);
     xmlFreeNode(cib);
+}
+
+/* --- freeing the object from inside its own callback (main loop) ------------------------- */
+
+static int free_events;
+
+static void free_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t status,
+                    void *data, void *user_data)
+{
+    (void) data; (void) user_data;
+    free_events++;
+    printf("free-in-callback: %s status %d\n", event_name(type), (int) status);
+    if (type == pcmk_ipc_event_reply) {
+        printf("free-in-callback: freeing the object from its reply callback\n");
+        pcmk_free_ipc_api(api);
+        printf("free-in-callback: free returned\n");
+    } else if (type == pcmk_ipc_event_disconnect) {
+        g_main_loop_quit(loop);
+    }
+}
+
+static void test_free_in_callback(void)
+{
+    pcmk_ipc_api_t *api = NULL;
+
+    loop = g_main_loop_new(NULL, FALSE);
+    pcmk_new_ipc_api(&api, pcmk_ipc_pacemakerd);
+    pcmk_register_ipc_callback(api, free_cb, NULL);
+    CHECK(pcmk_connect_ipc(api, pcmk_ipc_dispatch_main) == 0, "free-in-callback: connect main");
+    CHECK(pcmk_pacemakerd_api_ping(api, "watcher") == 0, "free-in-callback: ping");
+    guint timer = g_timeout_add(20000, give_up, NULL);
+    g_main_loop_run(loop);
+    g_source_remove(timer);
+    CHECK(free_events == 2, "free-in-callback: reply, then the disconnect after the dispatch returned");
+    g_main_loop_unref(loop);
 }
 
 /* --- objects and arguments ----------------------------------------------------------------- */
@@ -347,5 +383,6 @@ int main(void)
     test_controller_sync();
     test_attrd();
     test_scheduler();
+    test_free_in_callback();
     DONE();
 }
