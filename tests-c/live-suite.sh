@@ -41,6 +41,11 @@ abi=(abi_ipc abi_daemons)
 # the node's own cibadmin: in its chroot (3.0) or on the host (2.1)
 if [ -n "${PCMK_NODE_ROOT:-}" ]; then pad=$inroot/pad.xml; else pad=$work/pad.xml; fi
 "$PCMK_NODE_SCRIPT" tool cibadmin --create -o configuration --xml-file "$pad"
+# the change makes a transition: wait until the controller is idle again
+for _ in $(seq 100); do
+    "$PCMK_NODE_SCRIPT" tool crmadmin -q -S node1 2>&1 | grep -q S_IDLE && break
+    sleep 0.2
+done
 echo "live-suite: CIB padded to $("$PCMK_NODE_SCRIPT" tool cibadmin -Q | wc -c) bytes"
 
 # 2. ours

@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod buffer;
 pub mod daemon;
+pub mod daemons;
 mod ipc;
 pub(crate) mod log;
 pub mod rc;

@@ -1,0 +1,77 @@
+//! The typed daemon clients against a live node (ignored by a plain `cargo test`; scripts/test
+//! runs them inside `scripts/pcmk-node run 2.1|3.0`).
+
+use pcmk_ipc_rs::client::daemons::{AttributeManager, Controller, Pacemakerd, PacemakerdState, Scheduler};
+use pcmk_ipc_rs::client::{Client, Error};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(10);
+
+fn old_daemons() -> bool {
+    std::env::var("PCMK_NODE_VERSION").as_deref() == Ok("2.1")
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn pacemakerd_ping() {
+    let mut p = Pacemakerd::connect().unwrap();
+    let ping = p.ping(T).unwrap();
+    assert_eq!(ping.state, PacemakerdState::Running);
+    assert_eq!(ping.state.name(), "running");
+    assert!(ping.ok && ping.last_good > 0 && ping.sys_from == "pacemakerd", "{ping:?}");
+    // twice on one connection
+    assert_eq!(p.ping(T).unwrap().state, PacemakerdState::Running);
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn controller_ping_nodes_and_info() {
+    let mut c = Controller::connect().unwrap();
+    let ping = c.ping(None, T).unwrap();
+    // S_IDLE, or a transition's state while another test changes an attribute
+    assert!(ping.fsa_state.starts_with("S_") && ping.result == "ok", "{ping:?}");
+    let nodes = c.list_nodes(T).unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!((nodes[0].id, nodes[0].name.as_str(), nodes[0].state.as_str()), (1, "node1", "member"));
+    let info = c.node_info(0, T).unwrap();
+    assert!(info.have_quorum && !info.is_remote && info.id == 1 && info.name == "node1", "{info:?}");
+    let ping = c.ping(Some("node1"), T).unwrap();
+    assert_eq!(ping.sys_from, "crmd");
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn scheduler_graph_of_the_live_cib() {
+    let mut cib = Client::connect("cib_ro").unwrap();
+    let q = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="1" cib_callopt="4096"/>"#;
+    let reply = cib.request(q, Some(T)).unwrap().text;
+    let start = reply.find("<cib ").unwrap();
+    let end = reply.rfind("</cib>").unwrap() + "</cib>".len();
+    let mut s = Scheduler::connect().unwrap();
+    match s.graph(&reply[start..end], T) {
+        Ok(g) => {
+            assert!(!old_daemons());
+            assert!(g.xml.starts_with("<transition_graph ") && g.reference.starts_with("pe_calc-"), "{g:?}");
+            assert!(g.input.contains("pe-input-"), "{}", g.input);
+        }
+        // a 2.1 scheduler marks its reply as a controller message, which 3.0.0 refuses too
+        Err(e) => assert!(old_daemons() && e == Error(libc::EPROTO), "{e}"),
+    }
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn attribute_update_and_query() {
+    let mut a = AttributeManager::connect().unwrap();
+    assert_eq!(a.query("pcmkrs-never-set", None, T).err(), Some(Error(libc::ENXIO)));
+    a.update("pcmkrs-test", Some("42"), Some("node1")).unwrap();
+    let mut values = Vec::new();
+    for _ in 0..50 {
+        values = a.query("pcmkrs-test", Some("node1"), T).unwrap_or_default();
+        if values.iter().any(|v| v.value.as_deref() == Some("42")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(values.iter().any(|v| v.node == "node1" && v.name == "pcmkrs-test" && v.value.as_deref() == Some("42")), "{values:?}");
+}
