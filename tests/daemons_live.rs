@@ -1,7 +1,9 @@
 //! The typed daemon clients against a live node (ignored by a plain `cargo test`; scripts/test
 //! runs them inside `scripts/pcmk-node run 2.1|3.0`).
 
-use pcmk_ipc_rs::client::daemons::{AttributeManager, Controller, Pacemakerd, PacemakerdState, Scheduler};
+use pcmk_ipc_rs::client::daemons::{
+    AttributeManager, Controller, Pacemakerd, PacemakerdState, Scheduler,
+};
 use pcmk_ipc_rs::client::{Client, Error};
 use std::time::Duration;
 
@@ -18,7 +20,10 @@ fn pacemakerd_ping() {
     let ping = p.ping(T).unwrap();
     assert_eq!(ping.state, PacemakerdState::Running);
     assert_eq!(ping.state.name(), "running");
-    assert!(ping.ok && ping.last_good > 0 && ping.sys_from == "pacemakerd", "{ping:?}");
+    assert!(
+        ping.ok && ping.last_good > 0 && ping.sys_from == "pacemakerd",
+        "{ping:?}"
+    );
     // twice on one connection
     assert_eq!(p.ping(T).unwrap().state, PacemakerdState::Running);
 }
@@ -29,12 +34,21 @@ fn controller_ping_nodes_and_info() {
     let mut c = Controller::connect().unwrap();
     let ping = c.ping(None, T).unwrap();
     // S_IDLE, or a transition's state while another test changes an attribute
-    assert!(ping.fsa_state.starts_with("S_") && ping.result == "ok", "{ping:?}");
+    assert!(
+        ping.fsa_state.starts_with("S_") && ping.result == "ok",
+        "{ping:?}"
+    );
     let nodes = c.list_nodes(T).unwrap();
     assert_eq!(nodes.len(), 1);
-    assert_eq!((nodes[0].id, nodes[0].name.as_str(), nodes[0].state.as_str()), (1, "node1", "member"));
+    assert_eq!(
+        (nodes[0].id, nodes[0].name.as_str(), nodes[0].state.as_str()),
+        (1, "node1", "member")
+    );
     let info = c.node_info(0, T).unwrap();
-    assert!(info.have_quorum && !info.is_remote && info.id == 1 && info.name == "node1", "{info:?}");
+    assert!(
+        info.have_quorum && !info.is_remote && info.id == 1 && info.name == "node1",
+        "{info:?}"
+    );
     let ping = c.ping(Some("node1"), T).unwrap();
     assert_eq!(ping.sys_from, "crmd");
 }
@@ -51,7 +65,10 @@ fn scheduler_graph_of_the_live_cib() {
     match s.graph(&reply[start..end], T) {
         Ok(g) => {
             assert!(!old_daemons());
-            assert!(g.xml.starts_with("<transition_graph ") && g.reference.starts_with("pe_calc-"), "{g:?}");
+            assert!(
+                g.xml.starts_with("<transition_graph ") && g.reference.starts_with("pe_calc-"),
+                "{g:?}"
+            );
             assert!(g.input.contains("pe-input-"), "{}", g.input);
         }
         // a 2.1 scheduler marks its reply as a controller message, which 3.0.0 refuses too
@@ -63,7 +80,10 @@ fn scheduler_graph_of_the_live_cib() {
 #[ignore = "needs a live Pacemaker node"]
 fn attribute_update_and_query() {
     let mut a = AttributeManager::connect().unwrap();
-    assert_eq!(a.query("pcmkrs-never-set", None, T).err(), Some(Error(libc::ENXIO)));
+    assert_eq!(
+        a.query("pcmkrs-never-set", None, T).err(),
+        Some(Error(libc::ENXIO))
+    );
     a.update("pcmkrs-test", Some("42"), Some("node1")).unwrap();
     let mut values = Vec::new();
     for _ in 0..50 {
@@ -73,5 +93,10 @@ fn attribute_update_and_query() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(values.iter().any(|v| v.node == "node1" && v.name == "pcmkrs-test" && v.value.as_deref() == Some("42")), "{values:?}");
+    assert!(
+        values.iter().any(|v| v.node == "node1"
+            && v.name == "pcmkrs-test"
+            && v.value.as_deref() == Some("42")),
+        "{values:?}"
+    );
 }

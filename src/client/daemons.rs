@@ -18,7 +18,10 @@
 //! ```
 
 use super::api::Error;
-use super::daemon::{self, dispatch, server, Api, ApiCell, AttrdReply, ControldData, Event, EventKind, PacemakerdReply, Reply, Request, SchedulerdReply};
+use super::daemon::{
+    self, dispatch, server, Api, ApiCell, AttrdReply, ControldData, Event, EventKind,
+    PacemakerdReply, Reply, Request, SchedulerdReply,
+};
 use super::rc;
 use crate::xml;
 use std::cell::RefCell;
@@ -50,10 +53,18 @@ pub enum PacemakerdState {
 impl PacemakerdState {
     fn from_raw(v: i32) -> PacemakerdState {
         use PacemakerdState::*;
-        [Init, StartingDaemons, WaitForPing, Running, ShuttingDown, ShutdownComplete, Remote]
-            .get(usize::try_from(v).unwrap_or(usize::MAX))
-            .copied()
-            .unwrap_or(Invalid)
+        [
+            Init,
+            StartingDaemons,
+            WaitForPing,
+            Running,
+            ShuttingDown,
+            ShutdownComplete,
+            Remote,
+        ]
+        .get(usize::try_from(v).unwrap_or(usize::MAX))
+        .copied()
+        .unwrap_or(Invalid)
     }
 
     /// The state's name as Pacemaker writes it ("running", ...).
@@ -151,7 +162,8 @@ enum Answer {
 }
 
 fn s(v: Option<&CStr>) -> String {
-    v.map(|c| c.to_string_lossy().into_owned()).unwrap_or_default()
+    v.map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn own(event: &Event<'_>) -> Answer {
@@ -159,7 +171,12 @@ fn own(event: &Event<'_>) -> Answer {
         return Answer::Disconnected;
     }
     match &event.data {
-        Some(Reply::Pacemakerd(PacemakerdReply::Ping { sys_from, state, last_good, status })) => Answer::Ping(PacemakerdPing {
+        Some(Reply::Pacemakerd(PacemakerdReply::Ping {
+            sys_from,
+            state,
+            last_good,
+            status,
+        })) => Answer::Ping(PacemakerdPing {
             state: PacemakerdState::from_raw(*state),
             ok: *status == rc::OK,
             last_good: *last_good,
@@ -167,13 +184,32 @@ fn own(event: &Event<'_>) -> Answer {
         }),
         Some(Reply::Pacemakerd(PacemakerdReply::Shutdown { status })) => Answer::Shutdown(*status),
         Some(Reply::Controld(r)) => match &r.data {
-            ControldData::Ping { sys_from, fsa_state, result } => {
-                Answer::ControllerPing(ControllerPing { sys_from: s(*sys_from), fsa_state: s(*fsa_state), result: s(*result) })
-            }
-            ControldData::Nodes(ns) => {
-                Answer::Nodes(ns.iter().map(|n| ClusterNode { id: n.id, name: s(n.uname), state: s(n.state) }).collect())
-            }
-            ControldData::Info { have_quorum, is_remote, id, uuid, uname, state } => Answer::Info(NodeInfo {
+            ControldData::Ping {
+                sys_from,
+                fsa_state,
+                result,
+            } => Answer::ControllerPing(ControllerPing {
+                sys_from: s(*sys_from),
+                fsa_state: s(*fsa_state),
+                result: s(*result),
+            }),
+            ControldData::Nodes(ns) => Answer::Nodes(
+                ns.iter()
+                    .map(|n| ClusterNode {
+                        id: n.id,
+                        name: s(n.uname),
+                        state: s(n.state),
+                    })
+                    .collect(),
+            ),
+            ControldData::Info {
+                have_quorum,
+                is_remote,
+                id,
+                uuid,
+                uname,
+                state,
+            } => Answer::Info(NodeInfo {
                 have_quorum: *have_quorum,
                 is_remote: *is_remote,
                 id: *id,
@@ -183,15 +219,25 @@ fn own(event: &Event<'_>) -> Answer {
             }),
             _ => Answer::Other,
         },
-        Some(Reply::Schedulerd(SchedulerdReply::Graph { tgraph, reference, input })) => Answer::Graph(Graph {
-            xml: tgraph.map(|n| String::from_utf8_lossy(&xml::to_text(n)).into_owned()).unwrap_or_default(),
+        Some(Reply::Schedulerd(SchedulerdReply::Graph {
+            tgraph,
+            reference,
+            input,
+        })) => Answer::Graph(Graph {
+            xml: tgraph
+                .map(|n| String::from_utf8_lossy(&xml::to_text(n)).into_owned())
+                .unwrap_or_default(),
             reference: s(*reference),
             input: s(*input),
         }),
         Some(Reply::Attrd(AttrdReply::Query(pairs))) => Answer::Attributes(
             pairs
                 .iter()
-                .map(|p| AttributeValue { node: s(p.node), name: s(p.name), value: p.value.map(|v| v.to_string_lossy().into_owned()) })
+                .map(|p| AttributeValue {
+                    node: s(p.node),
+                    name: s(p.name),
+                    value: p.value.map(|v| v.to_string_lossy().into_owned()),
+                })
                 .collect(),
         ),
         _ => Answer::Other,
@@ -209,7 +255,9 @@ impl ApiCell for Inner {
     }
 
     fn deliver(&self, event: &Event<'_>) {
-        self.answers.borrow_mut().push_back((event.status, own(event)));
+        self.answers
+            .borrow_mut()
+            .push_back((event.status, own(event)));
     }
 }
 
@@ -222,15 +270,28 @@ struct DaemonClient {
 impl DaemonClient {
     fn connect(which: i32) -> Result<DaemonClient, Error> {
         let mut api = Api::new(which).map_err(Error)?;
-        let mode = if which == server::ATTRD { dispatch::SYNC } else { dispatch::POLL };
+        let mode = if which == server::ATTRD {
+            dispatch::SYNC
+        } else {
+            dispatch::POLL
+        };
         match api.connect(mode, &mut |_| libc::EINVAL) {
-            rc::OK => Ok(DaemonClient { inner: Inner { api: RefCell::new(api), answers: RefCell::new(VecDeque::new()) } }),
+            rc::OK => Ok(DaemonClient {
+                inner: Inner {
+                    api: RefCell::new(api),
+                    answers: RefCell::new(VecDeque::new()),
+                },
+            }),
             code => Err(Error(code)),
         }
     }
 
     /// Send a request built on the object and wait for the next answer.
-    fn call(&mut self, timeout: Duration, build: impl FnOnce(&mut Api) -> Result<Request, i32>) -> Result<(i32, Answer), Error> {
+    fn call(
+        &mut self,
+        timeout: Duration,
+        build: impl FnOnce(&mut Api) -> Result<Request, i32>,
+    ) -> Result<(i32, Answer), Error> {
         self.inner.answers.borrow_mut().clear();
         let req = build(&mut self.inner.api.borrow_mut()).map_err(Error)?;
         match daemon::send_request(&self.inner, &req) {
@@ -242,19 +303,36 @@ impl DaemonClient {
             if let Some(a) = self.inner.answers.borrow_mut().pop_front() {
                 return Ok(a);
             }
-            let fd = self.inner.api.borrow_mut().ipc().and_then(|c| c.fd()).ok_or(Error(libc::ENOTCONN))?;
+            let fd = self
+                .inner
+                .api
+                .borrow_mut()
+                .ipc()
+                .and_then(|c| c.fd())
+                .ok_or(Error(libc::ENOTCONN))?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(Error(libc::ETIMEDOUT));
             }
-            let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            let mut p = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd.
-            unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, i32::MAX as u128) as i32) };
+            unsafe {
+                libc::poll(
+                    &mut p,
+                    1,
+                    left.as_millis().clamp(1, i32::MAX as u128) as i32,
+                )
+            };
             if p.revents & (libc::POLLHUP | libc::POLLERR) != 0 && p.revents & libc::POLLIN == 0 {
                 return Err(Error(libc::ENOTCONN));
             }
             daemon::dispatch_pending(&self.inner);
-            if !self.inner.api.borrow_mut().is_connected() && self.inner.answers.borrow().is_empty() {
+            if !self.inner.api.borrow_mut().is_connected() && self.inner.answers.borrow().is_empty()
+            {
                 return Err(Error(libc::ENOTCONN));
             }
         }
@@ -263,7 +341,11 @@ impl DaemonClient {
 
 fn unexpected<T>(status: i32) -> Result<T, Error> {
     // an answer of another kind, or one the daemon marked as not understood
-    Err(Error(if status > 0 { libc::EPROTO } else { rc::RC_ERROR }))
+    Err(Error(if status > 0 {
+        libc::EPROTO
+    } else {
+        rc::RC_ERROR
+    }))
 }
 
 /// pacemakerd, the launcher.
@@ -277,7 +359,10 @@ impl Pacemakerd {
 
     /// Ask for its state.
     pub fn ping(&mut self, timeout: Duration) -> Result<PacemakerdPing, Error> {
-        match self.0.call(timeout, |a| a.pacemakerd_request(None, "ping"))? {
+        match self
+            .0
+            .call(timeout, |a| a.pacemakerd_request(None, "ping"))?
+        {
             (0, Answer::Ping(p)) => Ok(p),
             (status, _) => unexpected(status),
         }
@@ -285,7 +370,10 @@ impl Pacemakerd {
 
     /// Ask it to shut the node's cluster services down; returns its `op-status` (0: accepted).
     pub fn shutdown(&mut self, timeout: Duration) -> Result<i32, Error> {
-        match self.0.call(timeout, |a| a.pacemakerd_request(None, "quit"))? {
+        match self
+            .0
+            .call(timeout, |a| a.pacemakerd_request(None, "quit"))?
+        {
             (0, Answer::Shutdown(status)) => Ok(status),
             (status, _) => unexpected(status),
         }
@@ -301,7 +389,11 @@ impl Controller {
         DaemonClient::connect(server::CONTROLD).map(Controller)
     }
 
-    fn call(&mut self, timeout: Duration, build: impl FnOnce(&Api) -> Result<Request, i32>) -> Result<(i32, Answer), Error> {
+    fn call(
+        &mut self,
+        timeout: Duration,
+        build: impl FnOnce(&Api) -> Result<Request, i32>,
+    ) -> Result<(i32, Answer), Error> {
         self.0.call(timeout, |a| {
             let req = build(a)?;
             a.expect_reply();
@@ -346,7 +438,10 @@ impl Scheduler {
     /// The transition graph the scheduler computes for a CIB (its XML text, e.g. from a CIB
     /// query).
     pub fn graph(&mut self, cib: &str, timeout: Duration) -> Result<Graph, Error> {
-        match self.0.call(timeout, |a| a.schedulerd_graph(Some(cib.as_bytes())))? {
+        match self
+            .0
+            .call(timeout, |a| a.schedulerd_graph(Some(cib.as_bytes())))?
+        {
             (0, Answer::Graph(g)) => Ok(g),
             (status, _) => unexpected(status),
         }
@@ -364,8 +459,16 @@ impl AttributeManager {
 
     /// The values of the node attribute `name` on `node` (`None`: the local node).
     /// `ENXIO` when the attribute does not exist.
-    pub fn query(&mut self, name: &str, node: Option<&str>, timeout: Duration) -> Result<Vec<AttributeValue>, Error> {
-        let attrs = [("attr_name", Some(name.to_owned())), ("attr_host", Some(node.unwrap_or("localhost").to_owned()))];
+    pub fn query(
+        &mut self,
+        name: &str,
+        node: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Vec<AttributeValue>, Error> {
+        let attrs = [
+            ("attr_name", Some(name.to_owned())),
+            ("attr_host", Some(node.unwrap_or("localhost").to_owned())),
+        ];
         match self.0.call(timeout, |a| a.attrd_request("query", &attrs))? {
             (0, Answer::Attributes(v)) => Ok(v),
             (libc::ENXIO, _) => Err(Error(libc::ENXIO)),
@@ -376,7 +479,12 @@ impl AttributeManager {
     /// Set the node attribute `name` to `value` (`None`: delete it) on `node` (`None`: the
     /// local node). The attribute manager does not answer updates: this returns once it has
     /// the request.
-    pub fn update(&mut self, name: &str, value: Option<&str>, node: Option<&str>) -> Result<(), Error> {
+    pub fn update(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        node: Option<&str>,
+    ) -> Result<(), Error> {
         let attrs = [
             ("attr_name", Some(name.to_owned())),
             ("attr_set_type", Some("instance_attributes".to_owned())),
@@ -385,9 +493,18 @@ impl AttributeManager {
             ("attr_is_remote", Some("0".to_owned())),
             ("attr_is_private", Some("0".to_owned())),
         ];
-        let req = self.0.inner.api.borrow_mut().attrd_request("update", &attrs).map_err(Error)?;
+        let req = self
+            .0
+            .inner
+            .api
+            .borrow_mut()
+            .attrd_request("update", &attrs)
+            .map_err(Error)?;
         // sent without waiting: attrd answers updates on the response channel only when asked
-        let req = Request { reply_expected: false, ..req };
+        let req = Request {
+            reply_expected: false,
+            ..req
+        };
         match daemon::send_request(&self.0.inner, &req) {
             rc::OK => Ok(()),
             code => Err(Error(code)),
