@@ -507,6 +507,26 @@ pub unsafe extern "C" fn pcmk_controld_api_list_nodes(api: *mut pcmk_ipc_api_t) 
     })
 }
 
+/// `pcmk_controld_api_fail` (`refresh` `None`) and `pcmk_controld_api_refresh`.
+///
+/// # Safety
+/// Each pointer is NULL or a string.
+unsafe fn resource_op(
+    api: *mut pcmk_ipc_api_t,
+    refresh: Option<bool>,
+    strings: [*const c_char; 7],
+) -> c_int {
+    // SAFETY: see above.
+    let s = strings.map(|p| unsafe { opt_str(p) });
+    let [target, router, rsc_id, long_id, standard, provider, kind] =
+        s.each_ref().map(|v| v.as_deref());
+    controller(api, |a| {
+        a.controld_resource_op(
+            refresh, target, router, rsc_id, long_id, standard, provider, kind,
+        )
+    })
+}
+
 /// Ask the controller to fail a resource on a node.
 ///
 /// # Returns
@@ -526,31 +546,17 @@ pub unsafe extern "C" fn pcmk_controld_api_fail(
     type_: *const c_char,
 ) -> c_int {
     boundary!(libc::EINVAL, {
+        let strings = [
+            target_node,
+            router_node,
+            rsc_id,
+            rsc_long_id,
+            standard,
+            provider,
+            type_,
+        ];
         // SAFETY: NULL or strings (# Safety).
-        let s = unsafe {
-            [
-                target_node,
-                router_node,
-                rsc_id,
-                rsc_long_id,
-                standard,
-                provider,
-                type_,
-            ]
-            .map(|p| opt_str(p))
-        };
-        controller(api, |a| {
-            a.controld_resource_op(
-                None,
-                s[0].as_deref(),
-                s[1].as_deref(),
-                s[2].as_deref(),
-                s[3].as_deref(),
-                s[4].as_deref(),
-                s[5].as_deref(),
-                s[6].as_deref(),
-            )
-        })
+        unsafe { resource_op(api, None, strings) }
     })
 }
 
@@ -575,31 +581,17 @@ pub unsafe extern "C" fn pcmk_controld_api_refresh(
     cib_only: bool,
 ) -> c_int {
     boundary!(libc::EINVAL, {
+        let strings = [
+            target_node,
+            router_node,
+            rsc_id,
+            rsc_long_id,
+            standard,
+            provider,
+            type_,
+        ];
         // SAFETY: NULL or strings (# Safety).
-        let s = unsafe {
-            [
-                target_node,
-                router_node,
-                rsc_id,
-                rsc_long_id,
-                standard,
-                provider,
-                type_,
-            ]
-            .map(|p| opt_str(p))
-        };
-        controller(api, |a| {
-            a.controld_resource_op(
-                Some(cib_only),
-                s[0].as_deref(),
-                s[1].as_deref(),
-                s[2].as_deref(),
-                s[3].as_deref(),
-                s[4].as_deref(),
-                s[5].as_deref(),
-                s[6].as_deref(),
-            )
-        })
+        unsafe { resource_op(api, Some(cib_only), strings) }
     })
 }
 

@@ -424,26 +424,7 @@ impl Connection {
                 response.read_chunk(f)
             }
             Transport::Socket(s) => {
-                let fd = s.fd(Channel::Response);
-                let mut f = Some(f);
-                loop {
-                    let ready = wait_either(fd, self.setup.as_raw_fd(), deadline)?;
-                    if ready.data {
-                        if let Some(r) =
-                            s.read(Channel::Response, f.take().expect("called once"))?
-                        {
-                            return Ok(r);
-                        }
-                    }
-                    if ready.hangup {
-                        return Err(Error::not_connected(
-                            "server gone while waiting for a reply",
-                        ));
-                    }
-                    if !ready.data && deadline.passed() {
-                        return Err(Error::new(libc::ETIMEDOUT, "waiting for a reply"));
-                    }
-                }
+                s.receive(Channel::Response, self.setup.as_raw_fd(), deadline, f)
             }
         }
     }
@@ -493,24 +474,7 @@ impl Connection {
                 consume_notification(setup)?;
                 Ok(out)
             }
-            Transport::Socket(s) => {
-                let fd = s.fd(Channel::Event);
-                let mut f = Some(f);
-                loop {
-                    let ready = wait_either(fd, setup, deadline)?;
-                    if ready.data {
-                        if let Some(r) = s.read(Channel::Event, f.take().expect("called once"))? {
-                            return Ok(r);
-                        }
-                    }
-                    if ready.hangup {
-                        return Err(Error::not_connected("server gone"));
-                    }
-                    if !ready.data && deadline.passed() {
-                        return Err(Error::new(libc::EAGAIN, "no event"));
-                    }
-                }
-            }
+            Transport::Socket(s) => s.receive(Channel::Event, setup, deadline, f),
         }
     }
 
@@ -577,18 +541,4 @@ fn consume_notification(setup: RawFd) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-}
-
-struct Ready {
-    data: bool,
-    hangup: bool,
-}
-
-/// Wait until `data` is readable or `setup` hangs up, or the deadline.
-fn wait_either(data: RawFd, setup: RawFd, deadline: Deadline) -> Result<Ready> {
-    let rev = sys::poll_two(data, setup, deadline)?;
-    Ok(Ready {
-        data: rev.0 & libc::POLLIN != 0,
-        hangup: sys::hung_up(rev.0) || sys::hung_up(rev.1),
-    })
 }

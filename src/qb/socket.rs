@@ -109,7 +109,12 @@ impl Sockets {
 
     /// Read the datagram waiting on `ch` (the caller polled it) and hand it to `f`.
     /// `Ok(None)`: nothing was waiting after all.
-    pub fn read<R>(&mut self, ch: Channel, f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+    /// `f` is taken only when a datagram was there.
+    pub fn read<R, F: FnOnce(&[u8]) -> R>(
+        &mut self,
+        ch: Channel,
+        f: &mut Option<F>,
+    ) -> Result<Option<R>> {
         let fd = self.fd(ch);
         // the datagram's real length, whatever our buffer is
         let len = match sys::recv(
@@ -137,7 +142,38 @@ impl Sockets {
         if size < MIN_MESSAGE as i32 || size as usize > n {
             return Err(Error::new(libc::EBADMSG, "datagram size field"));
         }
+        let f = f.take().expect("a receive calls its function once");
         Ok(Some(f(&self.buf[..size as usize])))
+    }
+
+    /// Wait until a message is on `ch` (then hand it to `f`), the server hangs up (`ENOTCONN`)
+    /// or the deadline passes (`ETIMEDOUT` for replies, `EAGAIN` for events, as libqb).
+    pub fn receive<R>(
+        &mut self,
+        ch: Channel,
+        setup: RawFd,
+        deadline: Deadline,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R> {
+        let mut f = Some(f);
+        loop {
+            let (data, control) = sys::poll_two(self.fd(ch), setup, deadline)?;
+            let readable = data & libc::POLLIN != 0;
+            if readable {
+                if let Some(r) = self.read(ch, &mut f)? {
+                    return Ok(r);
+                }
+            }
+            if sys::hung_up(data) || sys::hung_up(control) {
+                return Err(Error::not_connected("server gone"));
+            }
+            if !readable && deadline.passed() {
+                return Err(match ch {
+                    Channel::Response => Error::new(libc::ETIMEDOUT, "waiting for a reply"),
+                    Channel::Event => Error::new(libc::EAGAIN, "no event"),
+                });
+            }
+        }
     }
 
     /// Remove the control file and the connection directory, as libqb's client does on close.

@@ -46,25 +46,20 @@ fn cvt(ret: libc::c_int, context: &'static str) -> Result<libc::c_int> {
     }
 }
 
-/// `poll` one descriptor until an event or the deadline; `EINTR` is retried. Returns `revents`
-/// (0 when the deadline passed first).
-pub fn poll_fd(fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<libc::c_short> {
+/// `poll` until an event on one of `fds` or the deadline; `EINTR` (and an early wake-up) is
+/// retried. The events are in each entry's `revents` (all 0 when the deadline passed).
+fn poll_until(fds: &mut [libc::pollfd], deadline: Deadline) -> Result<()> {
     loop {
         let ms = match deadline.remaining() {
             None => -1,
-            Some(d) => {
-                // round up so that a wait never ends before its deadline
-                let ms = d.as_micros().div_ceil(1000);
-                ms.min(i32::MAX as u128) as libc::c_int
-            }
+            // rounded up, so that a wait never ends before its deadline
+            Some(d) => d.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
         };
-        let mut pfd = libc::pollfd {
-            fd,
-            events,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for the duration of the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        for p in fds.iter_mut() {
+            p.revents = 0;
+        }
+        // SAFETY: valid pollfds for the duration of the call.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
         if n < 0 {
             let e = Error::last_os("poll");
             if e.errno() == libc::EINTR {
@@ -75,8 +70,20 @@ pub fn poll_fd(fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<l
         if n == 0 && !deadline.passed() && ms >= 0 {
             continue;
         }
-        return Ok(pfd.revents);
+        return Ok(());
     }
+}
+
+/// `poll` one descriptor until an event or the deadline. Returns `revents` (0 when the
+/// deadline passed first).
+pub fn poll_fd(fd: RawFd, events: libc::c_short, deadline: Deadline) -> Result<libc::c_short> {
+    let mut p = [libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    }];
+    poll_until(&mut p, deadline)?;
+    Ok(p[0].revents)
 }
 
 /// Whether `revents` reports a hang-up or an error.
@@ -673,35 +680,18 @@ pub fn shutdown(fd: &OwnedFd) {
 
 /// `poll` two descriptors for `POLLIN` until an event or the deadline; returns both `revents`.
 pub fn poll_two(a: RawFd, b: RawFd, deadline: Deadline) -> Result<(libc::c_short, libc::c_short)> {
-    loop {
-        let ms = match deadline.remaining() {
-            None => -1,
-            Some(d) => d.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
-        };
-        let mut pfd = [
-            libc::pollfd {
-                fd: a,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: b,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfds for the duration of the call.
-        let n = unsafe { libc::poll(pfd.as_mut_ptr(), 2, ms) };
-        if n < 0 {
-            let e = Error::last_os("poll");
-            if e.errno() == libc::EINTR {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 && !deadline.passed() && ms >= 0 {
-            continue;
-        }
-        return Ok((pfd[0].revents, pfd[1].revents));
-    }
+    let mut p = [
+        libc::pollfd {
+            fd: a,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: b,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    poll_until(&mut p, deadline)?;
+    Ok((p[0].revents, p[1].revents))
 }
