@@ -56,6 +56,9 @@ for t in "${tests[@]}"; do
     cat "$work/$t.ours"
 done
 
+# ours only: what libcrmcommon does not promise (one object used from two threads)
+"$build/tests-c/test_threads_live" || exit 1
+
 # 3. the same sources against Pacemaker 3.0.0 itself (also against 2.1 daemons)
 {
     cp "$here"/*.c "$here/check.h" "$work/"

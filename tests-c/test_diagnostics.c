@@ -1,0 +1,61 @@
+/* Diagnostics go where Pacemaker users expect them: with PCMK_logfile set, failures are logged
+ * there (with PCMK_debug, debug lines too); without it nothing is written, neither on stderr nor
+ * on stdout (this test's own lines are written after the library calls). */
+#include <crm/common/ipc.h>
+#include <crm/common/ipc_client_compat.h>
+#include <crm/common/ipc_pacemakerd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long n;
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+int main(void)
+{
+    const char *logfile = getenv("PCMK_logfile");
+    char err_path[] = "/tmp/pcmkrs-diag-err.XXXXXX", out_path[] = "/tmp/pcmkrs-diag-out.XXXXXX";
+    int err_fd = mkstemp(err_path), out_fd = mkstemp(out_path);
+    int saved_err = dup(2), saved_out = dup(1);
+    crm_ipc_t *c;
+    pcmk_ipc_api_t *api = NULL;
+    long err_bytes, out_bytes;
+
+    fflush(stdout);
+    dup2(err_fd, 2);
+    dup2(out_fd, 1);
+    /* failures the library reports: a missing daemon, a send on a closed object */
+    c = crm_ipc_new("pcmkrs-no-such-daemon", 0);
+    crm_ipc_connect(c);
+    crm_ipc_send(c, NULL, 0, 0, NULL);
+    crm_ipc_destroy(c);
+    pcmk_new_ipc_api(&api, pcmk_ipc_pacemakerd);
+    pcmk_pacemakerd_api_ping(api, NULL);
+    pcmk_free_ipc_api(api);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_err, 2);
+    dup2(saved_out, 1);
+    err_bytes = file_size(err_path);
+    out_bytes = file_size(out_path);
+    unlink(err_path);
+    unlink(out_path);
+
+    CHECK(out_bytes == 0, "nothing on stdout (%ld bytes)", out_bytes);
+    CHECK(err_bytes == 0, "nothing on stderr (%ld bytes)", err_bytes);
+    if (logfile) {
+        long n = file_size(logfile);
+        CHECK(n > 0, "PCMK_logfile=%s: %ld bytes logged", logfile, n);
+        unlink(logfile);
+    }
+    DONE();
+}
