@@ -1,10 +1,16 @@
 /* A libqb IPC server for the transport tests, built against the system's libqb (libqb-dev).
  *
- *   qb_echo_server NAME shm|socket [BUFFER_SIZE]
+ *   qb_echo_server NAME shm|socket [BUFFER_SIZE [raw]]
  *
  * Serves NAME with the chosen transport; BUFFER_SIZE (if > 0) is enforced as Pacemaker's daemons
- * do. Prints "ready <pid>" on stdout once it listens. Each request's payload (after libqb's
- * 16-byte header) is a command:
+ * do. Prints "ready <pid>" on stdout once it listens.
+ *
+ * With "raw", every request comes back unchanged as the response (a Pacemaker frame, whose
+ * header starts with libqb's response header, is then its own reply); a frame whose text starts
+ * with <delay ms="N" is answered after N ms, one that starts with <newer is first answered with
+ * a copy whose id is one higher.
+ *
+ * Otherwise each request's payload (after libqb's 16-byte header) is a command:
  *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
  *   "bigevent N"    send one event of N bytes in all, then echo
  *   "delay MS ..."  wait MS milliseconds, then echo
@@ -24,6 +30,24 @@
 
 static qb_loop_t *loop;
 static qb_ipcs_service_t *service;
+static int raw;
+
+static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
+{
+    const char *text = size > 40 ? (const char *) data + 40 : "";
+
+    if (strncmp(text, "<delay ms=\"", 11) == 0) {
+        usleep((useconds_t) atoi(text + 11) * 1000);
+    } else if (strncmp(text, "<newer", 6) == 0) {
+        char *copy = malloc(size);
+        memcpy(copy, data, size);
+        ((struct qb_ipc_response_header *) copy)->id += 1;
+        qb_ipcs_response_send(c, copy, size);
+        free(copy);
+    }
+    qb_ipcs_response_send(c, data, size);
+    return 0;
+}
 
 static int32_t on_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 {
@@ -71,6 +95,9 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 
     if (size < sizeof(*req)) {
         return 0;
+    }
+    if (raw) {
+        return on_raw(c, data, size);
     }
     sscanf(payload, "%15s %ld", word, &n);
     if (plen >= 7 && strncmp(payload, "noreply", 7) == 0) {
@@ -159,6 +186,7 @@ int main(int argc, char **argv)
     if (argc > 3) {
         size = strtol(argv[3], NULL, 10);
     }
+    raw = argc > 4 && strcmp(argv[4], "raw") == 0;
     loop = qb_loop_create();
     service = qb_ipcs_create(argv[1], 0, type, &handlers);
     if (service == NULL) {

@@ -54,6 +54,15 @@ impl EchoServer {
     }
 
     pub fn start_with_env(mode: &str, buffer: u32, env: &[(&str, &str)]) -> EchoServer {
+        Self::start_full(mode, buffer, env, false)
+    }
+
+    /// A server that sends every request back unchanged (Pacemaker frames answer themselves).
+    pub fn start_raw(mode: &str, buffer: u32) -> EchoServer {
+        Self::start_full(mode, buffer, &[], true)
+    }
+
+    fn start_full(mode: &str, buffer: u32, env: &[(&str, &str)], raw: bool) -> EchoServer {
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "pcmkrs-echo-{}-{}",
@@ -64,6 +73,9 @@ impl EchoServer {
         cmd.args([&name, mode, &buffer.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if raw {
+            cmd.arg("raw");
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
