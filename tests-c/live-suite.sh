@@ -41,17 +41,22 @@ abi=(abi_ipc abi_daemons)
 # the node's own cibadmin: in its chroot (3.0) or on the host (2.1)
 if [ -n "${PCMK_NODE_ROOT:-}" ]; then pad=$inroot/pad.xml; else pad=$work/pad.xml; fi
 "$PCMK_NODE_SCRIPT" tool cibadmin --create -o configuration --xml-file "$pad"
-# the change makes a transition: wait until the controller is idle again
-for _ in $(seq 100); do
-    "$PCMK_NODE_SCRIPT" tool crmadmin -q -S node1 2>&1 | grep -q S_IDLE && break
-    sleep 0.2
-done
+# changes make transitions: every run starts with the controller idle
+wait_idle() {
+    for _ in $(seq 150); do
+        "$PCMK_NODE_SCRIPT" tool crmadmin -q -S node1 2>&1 | grep -q S_IDLE && return 0
+        sleep 0.2
+    done
+    echo "live-suite: the controller did not become idle"
+}
+wait_idle
 echo "live-suite: CIB padded to $("$PCMK_NODE_SCRIPT" tool cibadmin -Q | wc -c) bytes"
 
 # 2. ours
 export LD_LIBRARY_PATH=$stage/lib
 for t in "${tests[@]}"; do
     echo "-- $t (ours)"
+    wait_idle
     "$build/tests-c/$t" >"$work/$t.ours" || { cat "$work/$t.ours"; exit 1; }
     cat "$work/$t.ours"
 done
@@ -68,7 +73,9 @@ done
     for t in "${tests[@]}"; do
         chroot "$root" sh -c "cd $inroot && gcc $cflags -o $t.ref $t.c \$($pc --libs) \
             && gcc $cflags -o $t.mixed $t.c \$($pc) -L$inroot/ours -lpcmk-ipc-rs \$(pkg-config --libs libxml-2.0 glib-2.0)"
+        wait_idle
         chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMK_NODE_VERSION="$ver" "$inroot/$t.ref" >"$work/$t.ref.out" || true
+        wait_idle
         chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMK_NODE_VERSION="$ver" LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.mixed" >"$work/$t.mixed.out" || true
         if ! diff -u "$work/$t.ref.out" "$work/$t.ours"; then
             echo "live-suite: $t: output differs from libcrmcommon 3.0.0 (- libcrmcommon, + ours)"; exit 1
@@ -87,6 +94,7 @@ done
 
 # 4. valgrind
 for t in "${tests[@]}"; do
+    wait_idle
     valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
         --show-leak-kinds=definite "$build/tests-c/$t" >"$work/$t.vg" 2>"$work/$t.vg.err" || {
         echo "live-suite: $t: valgrind reports errors:"; cat "$work/$t.vg.err"; tail -3 "$work/$t.vg"; exit 1; }

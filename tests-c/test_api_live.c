@@ -189,6 +189,44 @@ static void test_controller_sync(void)
     pcmk_free_ipc_api(api);
 }
 
+/* --- controller operations that change state (last: they start a transition) ---------- */
+
+static void wait_controller(pcmk_ipc_api_t *api)
+{
+    for (int rounds = 0; pcmk_controld_api_replies_expected(api) > 0 && rounds < 100; rounds++) {
+        if (pcmk_poll_ipc(api, 100) == 0) {
+            pcmk_dispatch_ipc(api);
+        }
+    }
+    printf("controller ops: %u replies still expected after the wait\n", pcmk_controld_api_replies_expected(api));
+}
+
+static void test_controller_ops(void)
+{
+    pcmk_ipc_api_t *api = NULL;
+    int rc;
+
+    memset(controld_seen, 0, sizeof(controld_seen));
+    pcmk_new_ipc_api(&api, pcmk_ipc_controld);
+    pcmk_register_ipc_callback(api, controld_cb, NULL);
+    CHECK(pcmk_connect_ipc(api, pcmk_ipc_dispatch_poll) == 0, "controller ops: connect poll");
+    /* one at a time: the controller answers them in its own order */
+    rc = pcmk_controld_api_reprobe(api, "node1", NULL);
+    CHECK(rc == 0 && pcmk_controld_api_replies_expected(api) == 1, "controller ops: reprobe node1: %d", rc);
+    wait_controller(api);
+    rc = pcmk_controld_api_refresh(api, "node1", NULL, "pcmkrs-no-such-rsc", NULL, "ocf", "pacemaker", "Dummy", true);
+    CHECK(rc == 0, "controller ops: refresh (CIB only) of a resource that does not exist: %d", rc);
+    wait_controller(api);
+    if (getenv("PCMK_NODE_VERSION") && !strcmp(getenv("PCMK_NODE_VERSION"), "2.1")) {
+        /* a 2.1 controller answers a reprobe as a resource operation */
+        CHECK(controld_seen[pcmk_controld_reply_resource] == 2, "controller ops 2.1: two resource replies");
+    } else {
+        CHECK(controld_seen[pcmk_controld_reply_reprobe] == 1 && controld_seen[pcmk_controld_reply_resource] == 1,
+              "controller ops: a reprobe reply and a resource reply");
+    }
+    pcmk_free_ipc_api(api);
+}
+
 /* --- attribute manager -------------------------------------------------------------------- */
 
 static void test_attrd(void)
@@ -384,5 +422,6 @@ int main(void)
     test_attrd();
     test_scheduler();
     test_free_in_callback();
+    test_controller_ops();
     DONE();
 }
