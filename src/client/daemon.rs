@@ -499,12 +499,14 @@ impl Api {
         for attempt in 1..=2 {
             code = match dispatch_type {
                 dispatch::MAIN => {
-                    let c = ipc.connect();
+                    let mut c = ipc.connect();
                     if c == rc::OK {
-                        attach(ipc)
-                    } else {
-                        c
+                        c = attach(ipc);
+                        if c != rc::OK {
+                            ipc.close();
+                        }
                     }
+                    c
                 }
                 dispatch::SYNC | dispatch::POLL => {
                     let c = ipc.connect();
