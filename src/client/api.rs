@@ -111,9 +111,7 @@ impl Client {
     }
 
     fn text(&self) -> String {
-        let b = self.ipc.buffer();
-        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-        String::from_utf8_lossy(&b[..end]).into_owned()
+        String::from_utf8_lossy(self.ipc.text()).into_owned()
     }
 
     /// Send `xml` and wait for the daemon's reply on the response channel (`timeout` `None`:

@@ -1106,9 +1106,7 @@ pub trait ApiCell {
 
 /// Parse the text in a connection's buffer.
 fn buffer_document(ipc: &IpcClient) -> Option<Document> {
-    let b = ipc.buffer();
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    Document::parse(&b[..end])
+    Document::parse(ipc.text())
 }
 
 /// Decode one message and deliver its event; whether more replies are expected.

@@ -195,17 +195,27 @@ impl IpcClient {
         }
     }
 
-    /// Put a received frame in the buffer: header, then the (decompressed) text and its NUL.
-    /// On failure the raw frame stays in the buffer.
-    fn store(buffer: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<Header, FrameError> {
-        let frame = wire::decode(buffer, scratch)?;
-        let header = frame.header;
-        if header.size_compressed != 0 {
-            let len = header.size_uncompressed as usize;
-            buffer.truncate(HEADER_SIZE);
-            buffer.extend_from_slice(&scratch[..len]);
+    /// Take a received frame (still in the transport's memory) into the buffer: header, then
+    /// the text and its NUL. A compressed frame is decompressed straight from the transport;
+    /// any other is copied once. On failure the raw frame is what the buffer holds.
+    fn take(
+        buffer: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
+        frame: &[u8],
+    ) -> Result<Header, FrameError> {
+        match wire::decode(frame, scratch) {
+            Ok(f) if f.header.size_compressed != 0 => {
+                // scratch holds the header and the decompressed text
+                let header = f.header;
+                std::mem::swap(buffer, scratch);
+                Ok(header)
+            }
+            r => {
+                buffer.clear();
+                buffer.extend_from_slice(frame);
+                r.map(|f| f.header)
+            }
         }
-        Ok(header)
     }
 
     /// Read one event without waiting (`crm_ipc_read`). Returns the text's length including
@@ -216,14 +226,11 @@ impl IpcClient {
         let Some(conn) = self.conn.as_mut() else {
             return -(libc::ENOMSG as i64);
         };
-        let buffer = &mut self.buffer;
-        let got = conn.recv_event(Some(Duration::ZERO), |m| {
-            buffer.clear();
-            buffer.extend_from_slice(m);
-        });
+        let (buffer, scratch) = (&mut self.buffer, &mut self.scratch);
+        let got = conn.recv_event(Some(Duration::ZERO), |m| Self::take(buffer, scratch, m));
         match got {
-            Ok(()) => {
-                let header = match Self::store(&mut self.buffer, &mut self.scratch) {
+            Ok(taken) => {
+                let header = match taken {
                     Ok(h) => h,
                     Err(FrameError::Version(v)) => {
                         log!(Level::Error, "Filtering incompatible v{v} IPC message (only versions <= {IPC_VERSION} supported)");
@@ -254,6 +261,19 @@ impl IpcClient {
     /// The text of the last message received, with its NUL (`crm_ipc_buffer`).
     pub fn buffer(&self) -> &[u8] {
         &self.buffer[HEADER_SIZE..]
+    }
+
+    /// The text of the last message received up to its first NUL, as C reads it.
+    pub fn text(&self) -> &[u8] {
+        let b = self.buffer();
+        // SAFETY: memchr reads within `b`.
+        let p = unsafe { libc::memchr(b.as_ptr().cast(), 0, b.len()) };
+        let end = if p.is_null() {
+            b.len()
+        } else {
+            p as usize - b.as_ptr() as usize
+        };
+        &b[..end]
     }
 
     /// The header flags of the last message received (`crm_ipc_buffer_flags`).
@@ -410,19 +430,18 @@ impl IpcClient {
         result
     }
 
-    /// Receive one response frame into the buffer, as it is (libqb's `qb_ipcc_recv`): its size,
-    /// or the errno.
-    fn receive_response(&mut self, wait: Option<Duration>) -> Result<usize, i32> {
+    /// Receive one response frame into the buffer (libqb's `qb_ipcc_recv`, then the frame
+    /// taken as [`Self::take`] does): its size on the wire and how taking it went, or the errno.
+    fn receive_response(
+        &mut self,
+        wait: Option<Duration>,
+    ) -> Result<(usize, Result<Header, FrameError>), i32> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(libc::ENOTCONN);
         };
-        let buffer = &mut self.buffer;
-        conn.recv_response(wait, |m| {
-            buffer.clear();
-            buffer.extend_from_slice(m);
-            m.len()
-        })
-        .map_err(|e| e.errno())
+        let (buffer, scratch) = (&mut self.buffer, &mut self.scratch);
+        conn.recv_response(wait, |m| (m.len(), Self::take(buffer, scratch, m)))
+            .map_err(|e| e.errno())
     }
 
     /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until the wall-clock
@@ -432,9 +451,9 @@ impl IpcClient {
         let mut bytes: i32;
         loop {
             match self.receive_response(Some(Duration::from_secs(1))) {
-                Ok(n) => {
+                Ok((n, taken)) => {
                     bytes = n as i32;
-                    match Self::store(&mut self.buffer, &mut self.scratch) {
+                    match taken {
                         Err(FrameError::Decompress(e)) => {
                             log!(Level::Error, "Decompression failed: {e:?}");
                             let code = match e {

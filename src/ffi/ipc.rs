@@ -199,10 +199,8 @@ pub unsafe extern "C" fn crm_ipc_send(
         let mut c = h.client.lock();
         let sent = c.send(text.as_deref(), flags, ms_timeout);
         if sent.rc > 0 && sent.replied && !reply.is_null() {
-            let buf = c.buffer();
-            let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
             // SAFETY: reply is valid for a write (# Safety).
-            unsafe { *reply = libxml::parse(&buf[..len]) };
+            unsafe { *reply = libxml::parse(c.text()) };
         }
         sent.rc
     })

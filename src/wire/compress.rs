@@ -40,16 +40,17 @@ pub fn compress(input: &[&[u8]], limit: usize) -> Option<Vec<u8>> {
     None
 }
 
-/// Decompress `input`, which must yield exactly `declared` bytes, into `out` (replaced).
+/// Decompress `input`, which must yield exactly `declared` bytes, appending them to `out`
+/// (whatever `out` held before stays in front: a caller can put a header there).
 pub fn decompress(input: &[u8], declared: u32, out: &mut Vec<u8>) -> Result<(), DecompressError> {
     if declared > MAX_UNCOMPRESSED {
         return Err(DecompressError::TooBig);
     }
     let declared = declared as usize;
-    out.clear();
+    let start = out.len();
     // one byte of room beyond the declared size tells "longer than declared" apart
     out.reserve_exact(declared + 1);
-    let mut d = Decompress::new(true);
+    let mut d = Decompress::new(false);
     let mut rest = input;
     loop {
         let (in_before, out_before) = (d.total_in(), out.len());
@@ -57,19 +58,22 @@ pub fn decompress(input: &[u8], declared: u32, out: &mut Vec<u8>) -> Result<(), 
             .decompress_vec(rest, out)
             .map_err(|_| DecompressError::BadInput)?;
         rest = &rest[(d.total_in() - in_before) as usize..];
-        if out.len() > declared {
+        if out.len() - start > declared {
+            out.truncate(start);
             return Err(DecompressError::TooBig);
         }
         if st == Status::StreamEnd {
             break;
         }
         if d.total_in() == in_before && out.len() == out_before {
+            out.truncate(start);
             return Err(DecompressError::BadInput); // truncated: no progress possible
         }
     }
-    if out.len() == declared {
+    if out.len() - start == declared {
         Ok(())
     } else {
+        out.truncate(start);
         Err(DecompressError::BadInput)
     }
 }
@@ -89,10 +93,16 @@ mod tests {
         let mut out = Vec::new();
         decompress(&z, text.len() as u32, &mut out).unwrap();
         assert_eq!(out, text);
+        out.clear();
         // parts compress like their concatenation
         let z2 = compress(&[&text[..1000], &text[1000..]], 131072).unwrap();
         decompress(&z2, text.len() as u32, &mut out).unwrap();
         assert_eq!(out, text);
+        // appended after what was there
+        out.truncate(3);
+        decompress(&z2, text.len() as u32, &mut out).unwrap();
+        assert_eq!(&out[3..], &text[..]);
+        out.clear();
         // declared sizes that lie
         assert_eq!(
             decompress(&z, text.len() as u32 - 1, &mut out),

@@ -48,8 +48,9 @@ pub struct Frame<'a> {
     pub text: &'a [u8],
 }
 
-/// Decode a received frame. A compressed payload is decompressed into `scratch`, and the text
-/// then borrows from it; otherwise the text borrows from `frame`.
+/// Decode a received frame. A compressed payload is decompressed into `scratch`, after a copy
+/// of the header (so that `scratch` then holds the whole frame, uncompressed), and the text
+/// borrows from it; otherwise the text borrows from `frame`.
 ///
 /// Every size in the header is checked against what arrived and against
 /// [`MAX_UNCOMPRESSED`]: nothing here trusts the peer's numbers.
@@ -61,9 +62,11 @@ pub fn decode<'a>(frame: &'a [u8], scratch: &'a mut Vec<u8>) -> Result<Frame<'a>
         if n > body.len() {
             return Err(FrameError::Malformed);
         }
+        scratch.clear();
+        scratch.extend_from_slice(&frame[..HEADER_SIZE]);
         decompress(&body[..n], header.size_uncompressed, scratch)
             .map_err(FrameError::Decompress)?;
-        scratch
+        &scratch[HEADER_SIZE..]
     } else {
         body
     };
