@@ -2,21 +2,11 @@
 //!
 //! `cargo run --example negotiate` on a node where Pacemaker runs (scripts/demo starts one).
 
-use pcmk_ipc_rs::client::{daemon_user, Authenticity};
+use pcmk_ipc_rs::client::{daemon_user, Authenticity, DAEMON_SERVICES};
 use pcmk_ipc_rs::qb::{ConnectOptions, Connection};
 
 fn main() {
-    let services = [
-        "cib_ro",
-        "cib_rw",
-        "cib_shm",
-        "crmd",
-        "lrmd",
-        "stonith-ng",
-        "pacemakerd",
-        "pengine",
-        "attrd",
-    ];
+    let services = DAEMON_SERVICES;
     let (uid, gid) = daemon_user().unwrap_or((u32::MAX, u32::MAX));
     let mut failed = 0;
     println!(

@@ -2,24 +2,14 @@
 //! and closing leaves nothing behind. These tests need a running node, so they are ignored by a
 //! plain `cargo test`; scripts/test runs them inside `scripts/pcmk-node run 2.1|3.0`.
 
-use pcmk_ipc_rs::client::{daemon_user, Authenticity};
+use pcmk_ipc_rs::client::{daemon_user, Authenticity, DAEMON_SERVICES};
 use pcmk_ipc_rs::qb::{ConnectOptions, Connection, TransportKind};
 use std::time::Duration;
 
 /// The tests count this process's ring directories: one test at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-const SERVICES: [&str; 9] = [
-    "cib_ro",
-    "cib_rw",
-    "cib_shm",
-    "crmd",
-    "lrmd",
-    "stonith-ng",
-    "pacemakerd",
-    "pengine",
-    "attrd",
-];
+const SERVICES: [&str; 9] = DAEMON_SERVICES;
 
 /// /dev/shm entries of this process's connections (`qb-<server>-<client pid>-...`).
 fn my_shm_entries() -> Vec<String> {
