@@ -405,6 +405,16 @@ static void test_objects(void)
     pcmk_free_ipc_api(NULL);
     CHECK(1, "disconnect/dispatch/register/free(NULL): no-ops");
 
+    /* a dispatch type out of range: no connection attempt; what post-connect makes of that */
+    pcmk_new_ipc_api(&api, pcmk_ipc_pacemakerd);
+    printf("pacemakerd: connect with dispatch type 7 = %d, connected %d\n",
+           pcmk_connect_ipc(api, (enum pcmk_ipc_dispatch) 7), pcmk_ipc_is_connected(api));
+    pcmk_free_ipc_api(api);
+    pcmk_new_ipc_api(&api, pcmk_ipc_controld);
+    printf("controller: connect with dispatch type 7 = %d, connected %d\n",
+           pcmk_connect_ipc(api, (enum pcmk_ipc_dispatch) 7), pcmk_ipc_is_connected(api));
+    pcmk_free_ipc_api(api);
+
     /* connected, then freed without a disconnect first */
     pcmk_new_ipc_api(&api, pcmk_ipc_controld);
     CHECK(pcmk_connect_ipc(api, pcmk_ipc_dispatch_poll) == 0, "controller: connect");
