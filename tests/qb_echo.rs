@@ -19,7 +19,7 @@ fn connect(server: &EchoServer) -> Connection {
 
 fn echo(conn: &mut Connection, id: i32, payload: &[u8]) -> Vec<u8> {
     let hdr = request_header(id, payload.len());
-    assert_eq!(conn.send(&[&hdr, payload]).unwrap(), 16 + payload.len());
+    assert_eq!(send_retrying(conn, &[&hdr, payload]), 16 + payload.len());
     let (rid, size, body) = conn.recv_response(SEC, parse_response).unwrap();
     assert_eq!(rid, id, "reply id");
     assert_eq!(size as usize, 24 + payload.len(), "reply size field");
@@ -114,7 +114,7 @@ fn events_interleave_with_replies() {
         }
         // replies and events each keep their order, whichever is read first
         let hdr = request_header(2, 8);
-        conn.send(&[&hdr, b"events 2"]).unwrap();
+        send_retrying(&mut conn, &[&hdr, b"events 2"]);
         let (_, _, first) = conn.recv_event(SEC, parse_response).unwrap();
         assert_eq!(first, b"event 1");
         let (id, _, _) = conn.recv_response(SEC, parse_response).unwrap();
@@ -165,7 +165,7 @@ fn ten_thousand_round_trips() {
         for i in 0..10_000i32 {
             let payload = i.to_string();
             let hdr = request_header(i, payload.len());
-            conn.send(&[&hdr, payload.as_bytes()]).unwrap();
+            send_retrying(&mut conn, &[&hdr, payload.as_bytes()]);
             let ok = conn
                 .recv_response(SEC, |m| {
                     let (id, _, body) = parse_response(m);
@@ -183,7 +183,7 @@ fn timeouts_are_etimedout_for_replies_and_eagain_for_events() {
         let server = EchoServer::start(mode, 131072);
         let mut conn = connect(&server);
         let hdr = request_header(1, 7);
-        conn.send(&[&hdr, b"noreply"]).unwrap();
+        send_retrying(&mut conn, &[&hdr, b"noreply"]);
         let t = Instant::now();
         let e = conn
             .recv_response(Some(Duration::from_millis(300)), |_| ())
@@ -201,7 +201,7 @@ fn timeouts_are_etimedout_for_replies_and_eagain_for_events() {
         assert!(conn.is_connected(), "{mode}: a timeout is not a disconnect");
         // a late reply is still delivered (libqb does not match replies to requests)
         let hdr = request_header(2, 9);
-        conn.send(&[&hdr, b"delay 300"]).unwrap();
+        send_retrying(&mut conn, &[&hdr, b"delay 300"]);
         let e = conn
             .recv_response(Some(Duration::from_millis(50)), |_| ())
             .unwrap_err();
@@ -218,7 +218,7 @@ fn a_server_killed_mid_exchange_is_a_clear_disconnect_and_leaves_nothing_behind(
         let mut conn = connect(&server);
         assert_eq!(echo(&mut conn, 1, b"hello"), b"hello");
         let hdr = request_header(2, 10);
-        conn.send(&[&hdr, b"delay 5000"]).unwrap();
+        send_retrying(&mut conn, &[&hdr, b"delay 5000"]);
         let pid = server.pid;
         std::thread::sleep(Duration::from_millis(200));
         server.kill();
@@ -250,7 +250,7 @@ fn a_server_that_drops_the_connection_is_noticed() {
         let server = EchoServer::start(mode, 131072);
         let mut conn = connect(&server);
         let hdr = request_header(1, 5);
-        conn.send(&[&hdr, b"close"]).unwrap();
+        send_retrying(&mut conn, &[&hdr, b"close"]);
         let e = conn
             .recv_response(Some(Duration::from_secs(5)), |_| ())
             .unwrap_err();

@@ -20,7 +20,7 @@ fn filesystem_sockets_follow_libqbs_switch() {
         if forced {
             let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
             let hdr = request_header(7, 2);
-            conn.send(&[&hdr, b"fs"]).unwrap();
+            send_retrying(&mut conn, &[&hdr, b"fs"]);
             let (id, _, body) = conn
                 .recv_response(Some(Duration::from_secs(5)), parse_response)
                 .unwrap();

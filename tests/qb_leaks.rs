@@ -18,7 +18,7 @@ fn closing_leaves_no_descriptor_and_no_shared_memory() {
         for i in 0..50 {
             let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
             let hdr = request_header(i, 8);
-            conn.send(&[&hdr, b"events 1"]).unwrap();
+            send_retrying(&mut conn, &[&hdr, b"events 1"]);
             conn.recv_response(sec, |_| ()).unwrap();
             conn.recv_event(sec, |_| ()).unwrap();
         }
@@ -31,7 +31,7 @@ fn closing_leaves_no_descriptor_and_no_shared_memory() {
         // the server drops the connection
         let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
         let hdr = request_header(1, 5);
-        conn.send(&[&hdr, b"close"]).unwrap();
+        send_retrying(&mut conn, &[&hdr, b"close"]);
         assert!(conn.recv_response(sec, |_| ()).is_err());
         drop(conn);
         assert_eq!(

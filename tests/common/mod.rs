@@ -164,3 +164,19 @@ pub fn parse_response(msg: &[u8]) -> (i32, i32, Vec<u8>) {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
+
+/// Send as a libqb client must: a full request ring (the server reclaims a request's chunk only
+/// after it has answered it) or the server's flow control says "try again" with `EAGAIN`, so try
+/// again for up to 5 s. Returns the bytes sent.
+pub fn send_retrying(conn: &mut pcmk_ipc_rs::qb::Connection, parts: &[&[u8]]) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match conn.send(parts) {
+            Ok(n) => return n,
+            Err(e) if e.errno() == libc::EAGAIN && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(e) => panic!("send: {e}"),
+        }
+    }
+}
