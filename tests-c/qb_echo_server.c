@@ -8,7 +8,8 @@
  * With "raw", every request comes back unchanged as the response (a Pacemaker frame, whose
  * header starts with libqb's response header, is then its own reply); a frame whose text starts
  * with <delay ms="N" is answered after N ms, one that starts with <newer is first answered with
- * a copy whose id is one higher.
+ * a copy whose id is one higher, one that starts with <short is answered with a 24-byte frame
+ * (libqb's header and 8 bytes: too short for Pacemaker's).
  *
  * Otherwise each request's payload (after libqb's 16-byte header) is a command:
  *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
@@ -38,6 +39,13 @@ static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
 
     if (strncmp(text, "<delay ms=\"", 11) == 0) {
         usleep((useconds_t) atoi(text + 11) * 1000);
+    } else if (strncmp(text, "<short", 6) == 0 && size >= 24) {
+        /* a reply too short for Pacemaker's header: only libqb's part and 8 bytes */
+        char copy[24];
+        memcpy(copy, data, sizeof(copy));
+        ((struct qb_ipc_response_header *) copy)->size = (int32_t) sizeof(copy);
+        qb_ipcs_response_send(c, copy, sizeof(copy));
+        return 0;
     } else if (strncmp(text, "<newer", 6) == 0) {
         char *copy = malloc(size);
         memcpy(copy, data, size);

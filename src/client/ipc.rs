@@ -211,8 +211,14 @@ impl IpcClient {
                 Ok(header)
             }
             r => {
+                // As 3.0.0, the buffer then holds the raw frame; never shorter than a header,
+                // and always followed by a NUL, so that the text a C caller reads ends.
                 buffer.clear();
                 buffer.extend_from_slice(frame);
+                if buffer.len() < HEADER_SIZE {
+                    buffer.resize(HEADER_SIZE, 0);
+                }
+                buffer.push(0);
                 r.map(|f| f.header)
             }
         }

@@ -154,9 +154,17 @@ pub(super) fn enter<R>(p: *mut pcmk_ipc_api_t, f: impl FnOnce(&Handle<'_>) -> R)
         return None;
     }
     let guard = obj.lock.lock();
+    /// Counts the call out again also when `f` panics (the boundary catches it).
+    struct Depth<'a>(&'a Cell<u32>);
+    impl Drop for Depth<'_> {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() - 1);
+        }
+    }
     obj.depth.set(obj.depth.get() + 1);
+    let depth = Depth(&obj.depth);
     let out = f(&Handle { obj, ptr: p });
-    obj.depth.set(obj.depth.get() - 1);
+    drop(depth);
     let release = obj.depth.get() == 0 && obj.free_pending.get();
     drop(guard);
     if release {
