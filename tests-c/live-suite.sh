@@ -24,7 +24,8 @@ if [ -z "$root" ]; then
 fi
 work=$(mktemp -d "${root}/tmp/pcmkrs-live.XXXXXX")
 inroot=${work#"$root"}         # the same folder as the chroot sees it
-trap 'rm -rf "$work"' EXIT
+impostor_pid=
+trap '[ -z "$impostor_pid" ] || kill "$impostor_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export PCMKRS_PAD_NVPAIRS=1200
 tests=(test_crm_ipc_live test_api_live)
 abi=(abi_ipc abi_daemons)
@@ -47,10 +48,22 @@ wait_idle() {
         "$PCMK_NODE_SCRIPT" tool crmadmin -q -S node1 2>&1 | grep -q S_IDLE && return 0
         sleep 0.2
     done
-    echo "live-suite: the controller did not become idle"
+    echo "live-suite: the controller did not become idle in 30 s"
+    return 1
 }
 wait_idle
 echo "live-suite: CIB padded to $("$PCMK_NODE_SCRIPT" tool cibadmin -Q | wc -c) bytes"
+
+# a libqb server that is not Pacemaker's: the echo server, run as nobody (from a copy nobody can
+# execute); every client must refuse it
+chmod 755 "$work"
+cp "$build/tests-c/qb_echo_server" "$work/impostor"
+export PCMKRS_IMPOSTOR=pcmkrs-impostor
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$work/impostor" "$PCMKRS_IMPOSTOR" shm 0 raw \
+    >"$work/impostor.out" &
+impostor_pid=$!
+for _ in $(seq 100); do grep -q ready "$work/impostor.out" && break; sleep 0.1; done
+grep -q ready "$work/impostor.out" || { echo "live-suite: the impostor server did not start"; exit 1; }
 
 # 2. ours
 export LD_LIBRARY_PATH=$stage/lib
@@ -74,9 +87,11 @@ done
         chroot "$root" sh -c "cd $inroot && gcc $cflags -o $t.ref $t.c \$($pc --libs) \
             && gcc $cflags -o $t.mixed $t.c \$($pc) -L$inroot/ours -lpcmk-ipc-rs \$(pkg-config --libs libxml-2.0 glib-2.0)"
         wait_idle
-        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMK_NODE_VERSION="$ver" "$inroot/$t.ref" >"$work/$t.ref.out" || true
+        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMKRS_IMPOSTOR="$PCMKRS_IMPOSTOR" PCMK_NODE_VERSION="$ver" "$inroot/$t.ref" >"$work/$t.ref.out" \
+            || echo "exit status $?" >>"$work/$t.ref.out"
         wait_idle
-        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMK_NODE_VERSION="$ver" LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.mixed" >"$work/$t.mixed.out" || true
+        chroot "$root" env PCMKRS_PAD_NVPAIRS="$PCMKRS_PAD_NVPAIRS" PCMKRS_IMPOSTOR="$PCMKRS_IMPOSTOR" PCMK_NODE_VERSION="$ver" LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.mixed" >"$work/$t.mixed.out" \
+            || echo "exit status $?" >>"$work/$t.mixed.out"
         if ! diff -u "$work/$t.ref.out" "$work/$t.ours"; then
             echo "live-suite: $t: output differs from libcrmcommon 3.0.0 (- libcrmcommon, + ours)"; exit 1
         fi
@@ -88,7 +103,9 @@ done
     done
     for a in "${abi[@]}"; do
         chroot "$root" sh -c "cd $inroot && gcc $cflags -o $a $a.c \$($pc) -L$inroot/ours -lpcmk-ipc-rs \$(pkg-config --libs libxml-2.0 glib-2.0)"
-        echo "live-suite: $a.c built against Pacemaker 3.0.0's headers: $(chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/$a" | head -1)"
+        chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/$a" >"$work/$a.out" \
+            || { echo "live-suite: $a.c against Pacemaker 3.0.0's headers fails:"; cat "$work/$a.out"; exit 1; }
+        echo "live-suite: $a.c built against Pacemaker 3.0.0's headers: $(head -1 "$work/$a.out")"
     done
 }
 

@@ -262,6 +262,37 @@ static void test_authentic(void)
     CHECK(crm_ipc_is_authentic_process(-1, hu, hg, NULL, NULL, NULL) == -EBADF, "bad descriptor: -EBADF");
 }
 
+/* A libqb server that is not Pacemaker's: tests-c/live-suite.sh runs qb_echo_server as nobody
+ * under the name in PCMKRS_IMPOSTOR. Connecting to it must fail the daemon credential check. */
+static void test_impostor(void)
+{
+    const char *name = getenv("PCMKRS_IMPOSTOR");
+    crm_ipc_t *c;
+    bool ok;
+    int saved, fd, rc;
+    uid_t uid = 1;
+    gid_t gid = 1;
+    struct passwd *pw = getpwnam("hacluster");
+
+    if (name == NULL) {
+        CHECK(0, "PCMKRS_IMPOSTOR names the server run as nobody");
+        return;
+    }
+    c = crm_ipc_new(name, 0);
+    errno = 0;
+    ok = crm_ipc_connect(c);
+    saved = errno;
+    CHECK(!ok && saved == ENOTCONN, "server run as nobody: connect %d, errno %d", ok, saved);
+    CHECK(!crm_ipc_connected(c), "server run as nobody: not connected");
+    CHECK(crm_ipc_get_fd(c) == -EINVAL, "server run as nobody: get_fd -EINVAL");
+    crm_ipc_destroy(c);
+    fd = raw_connect(name);
+    rc = crm_ipc_is_authentic_process(fd, pw ? pw->pw_uid : 0, pw ? pw->pw_gid : 0, NULL, &uid, &gid);
+    CHECK(rc == 0 && uid == 65534, "server run as nobody, hacluster ids: %d (uid %s)", rc,
+          uid == 65534 ? "nobody" : "other");
+    close(fd);
+}
+
 int main(void)
 {
     const char *p = getenv("PCMKRS_PAD_NVPAIRS");
@@ -276,5 +307,6 @@ int main(void)
     test_register("stonith-ng", node("stonith_command", fenced), "st_op", "st_clientid");
     test_register("lrmd", node("lrmd_command", execd), "lrmd_op", "lrmd_clientid");
     test_authentic();
+    test_impostor();
     DONE();
 }

@@ -1,6 +1,7 @@
 /* Diagnostics go where Pacemaker users expect them: with PCMK_logfile set, failures are logged
- * there (with PCMK_debug, debug lines too); without it nothing is written, neither on stderr nor
- * on stdout (this test's own lines are written after the library calls). */
+ * there (with PCMK_debug, debug lines too); with PCMK_stderr set, on stderr; without them nothing
+ * is written, neither on stderr nor on stdout (this test's own lines are written after the
+ * library calls). meson runs it in all three settings. */
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_client_compat.h>
 #include <crm/common/ipc_pacemakerd.h>
@@ -29,7 +30,13 @@ int main(void)
     crm_ipc_t *c;
     pcmk_ipc_api_t *api = NULL;
     long err_bytes, out_bytes;
+    const char *stderr_on = getenv("PCMK_stderr");
+    const char *debug_on = getenv("PCMK_debug");
+    char log_text[8192] = "";
 
+    if (logfile) {
+        unlink(logfile);    /* a file left by an earlier run proves nothing */
+    }
     fflush(stdout);
     dup2(err_fd, 2);
     dup2(out_fd, 1);
@@ -51,10 +58,25 @@ int main(void)
     unlink(out_path);
 
     CHECK(out_bytes == 0, "nothing on stdout (%ld bytes)", out_bytes);
-    CHECK(err_bytes == 0, "nothing on stderr (%ld bytes)", err_bytes);
+    if (stderr_on) {
+        CHECK(err_bytes > 0, "PCMK_stderr=%s: %ld bytes on stderr", stderr_on, err_bytes);
+    } else {
+        CHECK(err_bytes == 0, "nothing on stderr (%ld bytes)", err_bytes);
+    }
     if (logfile) {
-        long n = file_size(logfile);
-        CHECK(n > 0, "PCMK_logfile=%s: %ld bytes logged", logfile, n);
+        FILE *f = fopen(logfile, "r");
+        size_t n = f ? fread(log_text, 1, sizeof(log_text) - 1, f) : 0;
+
+        if (f) fclose(f);
+        log_text[n] = '\0';
+        CHECK(strstr(log_text, " info: Could not connect to pcmkrs-no-such-daemon IPC") != NULL,
+              "PCMK_logfile=%s: the failed connect is logged (%zu bytes)", logfile, n);
+        if (debug_on) {
+            CHECK(strstr(log_text, " debug: Connecting to pcmkrs-no-such-daemon IPC") != NULL,
+                  "PCMK_debug=%s: debug lines logged", debug_on);
+        } else {
+            CHECK(strstr(log_text, " debug: ") == NULL, "no debug lines without PCMK_debug");
+        }
         unlink(logfile);
     }
     DONE();

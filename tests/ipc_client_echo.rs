@@ -144,3 +144,33 @@ fn a_reply_too_short_for_the_header_is_an_error_and_the_buffer_stays_readable() 
     assert!(c.text().len() < c.buffer().len());
     assert!(c.connected());
 }
+
+#[test]
+fn a_server_running_as_someone_else_is_refused_at_connect() {
+    // The daemon credential check: a libqb server that runs neither as root nor as hacluster /
+    // haclient is not Pacemaker's. crm_ipc_connect then fails (3.0.0: pcmk_rc_ipc_unauthorized,
+    // errno ENOTCONN; the C side is compared with 3.0.0 in tests-c/test_crm_ipc_live.c).
+    if pcmk_ipc_rs::client::daemon_user().is_err() {
+        panic!("the hacluster user must exist (scripts/deps installs Pacemaker)");
+    }
+    for mode in ["shm", "socket"] {
+        let Some(server) = EchoServer::start_raw_as_nobody(mode) else {
+            eprintln!("not root: cannot run a server as nobody; skipped");
+            return;
+        };
+        let mut c = IpcClient::new(&server.name, 0);
+        assert_eq!(
+            c.connect(),
+            pcmk_ipc_rs::client::rc::RC_IPC_UNAUTHORIZED,
+            "{mode}"
+        );
+        assert!(!c.connected(), "{mode}");
+        assert_eq!(
+            pcmk_ipc_rs::client::Client::connect(&server.name).err(),
+            Some(pcmk_ipc_rs::client::Error(
+                pcmk_ipc_rs::client::rc::RC_IPC_UNAUTHORIZED
+            )),
+            "{mode}"
+        );
+    }
+}

@@ -104,6 +104,7 @@ impl IpcClient {
     pub fn connect(&mut self) -> i32 {
         self.need_reply = false;
         self.conn = None;
+        log!(Level::Debug, "Connecting to {} IPC", self.name);
         let opts = ConnectOptions {
             max_msg_size: self.buf_size,
             ..ConnectOptions::default()
@@ -139,13 +140,23 @@ impl IpcClient {
         if self.max_buf_size > self.buf_size {
             self.buf_size = self.max_buf_size;
         }
+        log!(
+            Level::Debug,
+            "Connected to {} IPC (server pid {}, {:?}, messages up to {} bytes)",
+            self.name,
+            cred.pid,
+            conn.transport(),
+            self.max_buf_size
+        );
         self.conn = Some(conn);
         rc::OK
     }
 
     /// Close the connection (`crm_ipc_close`); the object stays usable.
     pub fn close(&mut self) {
-        self.conn = None;
+        if self.conn.take().is_some() {
+            log!(Level::Debug, "Disconnected from {} IPC", self.name);
+        }
     }
 
     /// Whether connected (`crm_ipc_connected`). Finding the server gone makes the cached
@@ -360,6 +371,13 @@ impl IpcClient {
         header.flags |= flags;
         header.size =
             (HEADER_SIZE + parts[1..nparts].iter().map(|p| p.len()).sum::<usize>()) as i32;
+        log!(
+            Level::Debug,
+            "Sending {} IPC request {id} ({} bytes{})",
+            self.name,
+            header.size,
+            if nparts == 2 { ", compressed" } else { "" }
+        );
         let hbytes = header.encode();
         parts[0] = &hbytes;
         let parts = &parts[..nparts];
@@ -476,7 +494,14 @@ impl IpcClient {
                                 self.name
                             );
                         }
-                        Ok(h) if h.id == id => return (rc::OK, bytes, true),
+                        Ok(h) if h.id == id => {
+                            log!(
+                                Level::Debug,
+                                "Received {} IPC reply {id} ({bytes} bytes)",
+                                self.name
+                            );
+                            return (rc::OK, bytes, true);
+                        }
                         Ok(h) => {
                             log!(
                                 Level::Error,

@@ -51,6 +51,7 @@ impl Ring {
         if !header_path.is_absolute() {
             return Err(Error::new(libc::EINVAL, "ring path is not absolute"));
         }
+        sys::check_server_path(&header_path)?;
         let hfd = sys::open_rw(&header_path)?;
         let hlen = sys::file_size(&hfd)?;
         if hlen < HEADER_SIZE as u64 || hlen > 1 << 20 {
@@ -71,6 +72,7 @@ impl Ring {
                 "ring data path outside the connection directory",
             ));
         }
+        sys::check_server_path(&data_path)?;
         let dfd = sys::open_rw(&data_path)?;
         let bytes = words as usize * 4;
         if sys::file_size(&dfd)? != bytes as u64 {

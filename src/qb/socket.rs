@@ -58,6 +58,7 @@ impl Sockets {
                 "control file path is not absolute",
             ));
         }
+        sys::check_server_path(&control_path)?;
         let cfd = sys::open_rw(&control_path)?;
         if sys::file_size(&cfd)? < CONTROL_SIZE as u64 {
             return Err(Error::new(libc::EBADMSG, "control file size"));

@@ -91,12 +91,56 @@ pub fn hung_up(revents: libc::c_short) -> bool {
     revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
-/// Open a file read-write, close-on-exec.
+/// Whether a path a server named in the handshake may be opened (and, after a dead server,
+/// removed). libqb's servers make every connection's files in a directory of their own,
+/// `<dir>/qb-<pids…>-XXXXXX/qb-<ring or control>-<service>…` (`<dir>` is /dev/shm, or the socket
+/// directory with filesystem sockets); old ones put them straight in /dev/shm. libqb's client
+/// opens and later unlinks whatever path it is sent; we accept only such names: an absolute,
+/// plain path (no `.` or `..`), a file named `qb-*` in a directory named `qb-*` (a real directory,
+/// not a symlink) or in /dev/shm itself. Anything else is `EBADMSG`.
+pub fn check_server_path(path: &Path) -> Result<()> {
+    let bad = |why| Err(Error::new(libc::EBADMSG, why));
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if !bytes.starts_with(b"/")
+        || bytes[1..]
+            .split(|&b| b == b'/')
+            .any(|part| part.is_empty() || part == b"." || part == b"..")
+    {
+        return bad("server's file path is not absolute and plain");
+    }
+    let named_qb =
+        |p: Option<&std::ffi::OsStr>| p.is_some_and(|n| n.as_encoded_bytes().starts_with(b"qb-"));
+    if !named_qb(path.file_name()) {
+        return bad("server's file is not named qb-*");
+    }
+    let Some(dir) = path.parent() else {
+        return bad("server's file has no directory");
+    };
+    if dir == Path::new("/dev/shm") {
+        return Ok(());
+    }
+    if !named_qb(dir.file_name()) {
+        return bad("server's file is not in a qb-* directory");
+    }
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_dir() => Ok(()),
+        Ok(_) => bad("server's qb-* directory is not a directory"),
+        // opening the file will tell
+        Err(_) => Ok(()),
+    }
+}
+
+/// Open a file read-write, close-on-exec, not through a symlink.
 pub fn open_rw(path: &Path) -> Result<OwnedFd> {
     let c = path_cstring(path)?;
     // SAFETY: c is a valid NUL-terminated path.
     let fd = cvt(
-        unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) },
+        unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDWR | libc::O_CLOEXEC | libc::O_NOFOLLOW,
+            )
+        },
         "open",
     )?;
     // SAFETY: fd was just returned by open and is owned by nobody else.
@@ -694,4 +738,47 @@ pub fn poll_two(a: RawFd, b: RawFd, deadline: Deadline) -> Result<(libc::c_short
     ];
     poll_until(&mut p, deadline)?;
     Ok((p[0].revents, p[1].revents))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_server_path;
+    use std::path::Path;
+
+    #[test]
+    fn only_libqb_connection_files_are_accepted_from_a_server() {
+        let ok = |p: &str| check_server_path(Path::new(p)).is_ok();
+        // what libqb 2.0.x servers send (the directory need not exist for the name check)
+        assert!(ok("/dev/shm/qb-67-530-12-W4fOgL/qb-request-cib_rw-header"));
+        assert!(ok("/dev/shm/qb-67-530-12-W4fOgL/qb-request-cib_rw-data"));
+        assert!(ok("/var/run/qb-67-530-12-W4fOgL/qb-control-cib_rw"));
+        // libqb 1.x: straight in /dev/shm
+        assert!(ok("/dev/shm/qb-cib_rw-request-67-530-12-header"));
+        for bad in [
+            "/etc/shadow",
+            "/dev/shm/qb-1-2-3-x/../../../etc/qb-x",
+            "/dev/shm/qb-1-2-3-x/./qb-x",
+            "/dev/shm//qb-x",
+            "/dev/shm/qb-1-2-3-x/shadow",
+            "/etc/qb-request-x-header",
+            "/tmp/dir/qb-request-x-header",
+            "qb-1/qb-request-x-header",
+            "",
+        ] {
+            assert!(!ok(bad), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn a_qb_directory_that_is_a_symlink_is_refused() {
+        let base = std::env::temp_dir().join(format!("pcmkrs-path-{}", std::process::id()));
+        std::fs::create_dir_all(base.join("real")).unwrap();
+        let link = base.join("qb-link");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(base.join("real"), &link).unwrap();
+        std::fs::create_dir_all(base.join("qb-dir")).unwrap();
+        assert!(check_server_path(&link.join("qb-control-x")).is_err());
+        assert!(check_server_path(&base.join("qb-dir/qb-control-x")).is_ok());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

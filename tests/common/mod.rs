@@ -62,14 +62,60 @@ impl EchoServer {
         Self::start_full(mode, buffer, &[], true)
     }
 
+    /// A raw server running as `nobody` (a libqb server that is not Pacemaker's). Needs root:
+    /// `None` otherwise.
+    pub fn start_raw_as_nobody(mode: &str) -> Option<EchoServer> {
+        if unsafe { libc::geteuid() } != 0 {
+            return None;
+        }
+        // a copy nobody may execute (the build tree may be in a private home)
+        let dir = std::env::temp_dir().join(format!("pcmkrs-nobody-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join("qb_echo_server");
+        if !bin.exists() {
+            std::fs::copy(echo_server_binary(), &bin).unwrap();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Some(Self::spawn(
+            Command::new(&bin),
+            mode,
+            0,
+            &[],
+            true,
+            Some(65534),
+        ))
+    }
+
     fn start_full(mode: &str, buffer: u32, env: &[(&str, &str)], raw: bool) -> EchoServer {
+        Self::spawn(
+            Command::new(echo_server_binary()),
+            mode,
+            buffer,
+            env,
+            raw,
+            None,
+        )
+    }
+
+    fn spawn(
+        mut cmd: Command,
+        mode: &str,
+        buffer: u32,
+        env: &[(&str, &str)],
+        raw: bool,
+        ids: Option<u32>,
+    ) -> EchoServer {
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "pcmkrs-echo-{}-{}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         );
-        let mut cmd = Command::new(echo_server_binary());
+        if let Some(id) = ids {
+            use std::os::unix::process::CommandExt;
+            cmd.uid(id).gid(id);
+        }
         cmd.args([&name, mode, &buffer.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
