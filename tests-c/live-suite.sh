@@ -74,8 +74,14 @@ for t in "${tests[@]}"; do
     cat "$work/$t.ours"
 done
 
-# ours only: what libcrmcommon does not promise (one object used from two threads)
+# ours only: what libcrmcommon does not promise (one object used from two threads), and the
+# daemon API where 3.0.0 aborts or crashes (docs/differences.md A2-A5)
 "$build/tests-c/test_threads_live" || exit 1
+wait_idle
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+    "$build/tests-c/test_api_beyond" >"$work/beyond.out" 2>"$work/beyond.err" \
+    || { cat "$work/beyond.out" "$work/beyond.err"; exit 1; }
+echo "live-suite: test_api_beyond (ours only, valgrind memcheck clean): $(tail -1 "$work/beyond.out")"
 
 # 3. the same sources against Pacemaker 3.0.0 itself (also against 2.1 daemons)
 {

@@ -15,6 +15,7 @@
  *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
  *   "bigevent N"    send one event of N bytes in all, then echo
  *   "delay MS ..."  wait MS milliseconds, then echo
+ *   "flowcontrol MS" turn libqb's flow control on for MS ms (level 2 if MS < 0), then echo
  *   "noreply"       do not answer
  *   "close"         drop the connection
  *   anything else   echo: a response with the request's id and the same payload
@@ -91,6 +92,14 @@ static void send_event(qb_ipcs_connection_t *c, const char *text, size_t total)
     free(buf);
 }
 
+static qb_loop_timer_handle flow_timer;
+
+static void flow_again(void *data)
+{
+    (void) data;
+    qb_ipcs_request_rate_limit(service, QB_IPCS_RATE_NORMAL);
+}
+
 static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 {
     struct qb_ipc_request_header *req = data;
@@ -125,6 +134,11 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
         send_event(c, "bigevent", (size_t) n);
     } else if (strcmp(word, "delay") == 0) {
         usleep((useconds_t) n * 1000);
+    } else if (strcmp(word, "flowcontrol") == 0) {
+        /* flow control on every connection for |n| ms: level 1, or libqb's level 2 if n < 0 */
+        qb_ipcs_request_rate_limit(service, n < 0 ? QB_IPCS_RATE_OFF_2 : QB_IPCS_RATE_OFF);
+        qb_loop_timer_add(loop, QB_LOOP_HIGH, (uint64_t) labs(n) * 1000000ULL, NULL,
+                          flow_again, &flow_timer);
     }
     rh.id = req->id;
     rh.size = (int32_t) (sizeof(rh) + plen);

@@ -1,5 +1,5 @@
 /* Where Pacemaker 3.0.0 aborts or crashes, we return the failure value the same function uses
- * elsewhere (docs/differences.md, C1-C4). Run against our library only. */
+ * elsewhere (docs/differences.md C1-C3, C10). Run against our library only. */
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_client_compat.h>
 #include <errno.h>
@@ -24,5 +24,19 @@ int main(void)
     CHECK(crm_ipc_buffer_flags(c) == 0, "fresh buffer flags: 0 (3.0.0: garbage)");
     CHECK(crm_ipc_send(c, NULL, 0, 0, NULL) == -ENOTCONN, "send on an unconnected object: -ENOTCONN");
     crm_ipc_destroy(c);
+
+    /* a pointer that is not an object from crm_ipc_new (3.0.0 uses it as one): the NULL case */
+    {
+        static long long not_an_object[64];
+        crm_ipc_t *foreign = (crm_ipc_t *) (void *) not_an_object;
+
+        errno = 0;
+        CHECK(!crm_ipc_connect(foreign) && errno == ENOTCONN, "connect(foreign pointer): false, ENOTCONN");
+        CHECK(!crm_ipc_connected(foreign), "connected(foreign pointer): false");
+        CHECK(crm_ipc_name(foreign) == NULL, "name(foreign pointer): NULL");
+        CHECK(crm_ipc_get_fd(foreign) == -EINVAL, "get_fd(foreign pointer): -EINVAL");
+        crm_ipc_destroy(foreign);
+        CHECK(not_an_object[0] == 0 && not_an_object[63] == 0, "destroy(foreign pointer): memory untouched");
+    }
     DONE();
 }

@@ -174,3 +174,33 @@ fn a_server_running_as_someone_else_is_refused_at_connect() {
         );
     }
 }
+
+#[test]
+fn without_a_time_limit_a_compressed_reply_is_still_decompressed_and_matched() {
+    // 3.0.0 hands such a send to qb_ipcc_sendv_recv: the first frame back is the answer, as
+    // received (still compressed, whatever its id); docs/differences.md C6
+    let server = EchoServer::start_raw("socket", 131072);
+    let mut c = connected(&server);
+    let big: String = format!("<big v=\"{}\"/>", "fedcba9876543210".repeat(20_000));
+    let sent = c.send(Some(big.as_bytes()), CLIENT_RESPONSE, -1);
+    assert!(sent.replied && sent.rc > 40, "rc {}", sent.rc);
+    assert!(c.buffer_flags() & COMPRESSED != 0);
+    assert_eq!(text(&c), big);
+}
+
+#[test]
+fn connecting_a_connected_object_replaces_its_connection() {
+    // 3.0.0 opens a second connection and leaks the first (docs/differences.md C11)
+    let server = EchoServer::start_raw("shm", 131072);
+    let mut c = connected(&server);
+    assert_eq!(server.shm_entries().len(), 1);
+    assert_eq!(c.connect(), 0);
+    assert!(c.connected());
+    assert!(
+        common::eventually(|| server.shm_entries().len() == 1),
+        "{:?}",
+        server.shm_entries()
+    );
+    let sent = c.send(Some(b"<again/>"), CLIENT_RESPONSE, 5000);
+    assert!(sent.replied && text(&c) == "<again/>");
+}

@@ -301,3 +301,24 @@ fn two_threads_each_with_a_connection() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn the_servers_flow_control_holds_requests_back_until_it_is_lifted() {
+    for (mode, _) in MODES {
+        let server = EchoServer::start(mode, 131072);
+        let mut conn = connect(&server);
+        // level 1 for 1.5 s: a send says "try again" (as libqb's qb_ipcc_send) until lifted
+        assert_eq!(echo(&mut conn, 1, b"flowcontrol 1500"), b"flowcontrol 1500");
+        let e = conn.send(&[&request_header(2, 1), b"x"]).unwrap_err();
+        assert_eq!(e.errno(), libc::EAGAIN, "{mode}: {e}");
+        assert!(conn.is_connected(), "{mode}");
+        // retried, it goes out once the server lifts it
+        assert_eq!(echo(&mut conn, 3, b"after"), b"after");
+        // level 2 does not stop a client that, as libqb's by default, only heeds level 1
+        assert_eq!(echo(&mut conn, 4, b"flowcontrol -400"), b"flowcontrol -400");
+        let sent = conn.send(&[&request_header(5, 1), b"y"]);
+        assert_eq!(sent.ok(), Some(17), "{mode}: level 2 held the request back");
+        let (id, _, body) = conn.recv_response(SEC, parse_response).unwrap();
+        assert_eq!((id, body.as_slice()), (5, &b"y"[..]));
+    }
+}

@@ -7,6 +7,9 @@ use bzip2::{Action, Compress, Compression, Decompress, Status};
 /// before anything is allocated.
 pub const MAX_UNCOMPRESSED: u32 = 256 << 20;
 
+/// The output room reserved before decompressed bytes have proven the declared size.
+const INITIAL_ROOM: usize = 1 << 20;
+
 /// Why decompression failed, in the terms of Pacemaker's `pcmk__bzlib2rc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecompressError {
@@ -48,11 +51,18 @@ pub fn decompress(input: &[u8], declared: u32, out: &mut Vec<u8>) -> Result<(), 
     }
     let declared = declared as usize;
     let start = out.len();
-    // one byte of room beyond the declared size tells "longer than declared" apart
-    out.reserve_exact(declared + 1);
+    // Room for the declared size and one byte more (which tells "longer than declared" apart),
+    // but not all at once on the peer's word: start with what the input can plausibly give and
+    // grow (doubling) while the output really comes.
+    let want = declared + 1;
+    out.reserve_exact(want.min(INITIAL_ROOM.max(input.len().saturating_mul(8))));
     let mut d = Decompress::new(false);
     let mut rest = input;
     loop {
+        if out.len() == out.capacity() {
+            let have = out.len() - start;
+            out.reserve_exact((want - have).min(have.max(INITIAL_ROOM)));
+        }
         let (in_before, out_before) = (d.total_in(), out.len());
         let st = d
             .decompress_vec(rest, out)
@@ -116,6 +126,19 @@ mod tests {
             decompress(&z, MAX_UNCOMPRESSED + 1, &mut out),
             Err(DecompressError::TooBig)
         );
+        // a large declared size is not reserved up front on the peer's word
+        let mut fresh = Vec::new();
+        assert_eq!(
+            decompress(&z, 200 << 20, &mut fresh),
+            Err(DecompressError::BadInput)
+        );
+        assert!(fresh.capacity() < 8 << 20, "{} reserved", fresh.capacity());
+        // output larger than the first reservation grows into place
+        let big: Vec<u8> = (0..1_200_000u32).map(|i| (i % 251) as u8).collect();
+        let zb = compress(&[&big], 1 << 20).expect("periodic data compresses");
+        let mut outb = Vec::new();
+        decompress(&zb, big.len() as u32, &mut outb).unwrap();
+        assert!(outb == big);
         // corrupt and truncated input
         assert_eq!(
             decompress(b"not bzip2 at all", 10, &mut out),

@@ -82,3 +82,132 @@ pub fn decode<'a>(frame: &'a [u8], scratch: &'a mut Vec<u8>) -> Result<Frame<'a>
         text: &plain[..n - 1],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(h: Header, body: &[u8]) -> Vec<u8> {
+        let mut f = h.encode().to_vec();
+        f.extend_from_slice(body);
+        f
+    }
+
+    fn plain(text: &[u8]) -> Header {
+        Header {
+            id: 7,
+            size: (HEADER_SIZE + text.len()) as i32,
+            size_uncompressed: text.len() as u32,
+            version: 1,
+            ..Header::default()
+        }
+    }
+
+    #[test]
+    fn well_formed_frames_decode_plain_and_compressed() {
+        let mut scratch = Vec::new();
+        let f = frame(plain(b"<ok/>\0"), b"<ok/>\0");
+        let d = decode(&f, &mut scratch).unwrap();
+        assert_eq!((d.header.id, d.text), (7, &b"<ok/>"[..]));
+
+        let text: Vec<u8> = b"<cib>"
+            .iter()
+            .copied()
+            .cycle()
+            .take(50_000)
+            .chain([0])
+            .collect();
+        let z = compress(&[&text], 131072).unwrap();
+        let h = Header {
+            size_compressed: z.len() as u32,
+            flags: flags::COMPRESSED,
+            ..plain(&text)
+        };
+        let f = frame(h, &z);
+        let d = decode(&f, &mut scratch).unwrap();
+        assert_eq!(d.text, &text[..text.len() - 1]);
+    }
+
+    #[test]
+    fn a_peers_sizes_are_checked_not_trusted() {
+        // 3.0.0 aborts on the unterminated and short cases, and allocates whatever is declared
+        // (docs/differences.md C5)
+        let mut scratch = Vec::new();
+        let text = b"<ok/>\0";
+        // shorter than a header
+        assert_eq!(
+            decode(&[0u8; 39], &mut scratch).err(),
+            Some(FrameError::Malformed)
+        );
+        // declares more text than arrived
+        let h = Header {
+            size_uncompressed: 100,
+            ..plain(text)
+        };
+        assert_eq!(
+            decode(&frame(h, text), &mut scratch).err(),
+            Some(FrameError::Unterminated)
+        );
+        // no NUL where the header says the text ends
+        assert_eq!(
+            decode(&frame(plain(b"<ok/>x"), b"<ok/>x"), &mut scratch).err(),
+            Some(FrameError::Unterminated)
+        );
+        // an empty text (no room even for the NUL)
+        assert_eq!(
+            decode(&frame(plain(b""), b""), &mut scratch).err(),
+            Some(FrameError::Unterminated)
+        );
+        // a compressed size beyond what arrived
+        let h = Header {
+            size_compressed: 1000,
+            flags: flags::COMPRESSED,
+            ..plain(text)
+        };
+        assert_eq!(
+            decode(&frame(h, text), &mut scratch).err(),
+            Some(FrameError::Malformed)
+        );
+        // compressed, declaring more than the limit: refused before any allocation
+        let z = compress(&[text], 131072).unwrap();
+        let h = Header {
+            size_compressed: z.len() as u32,
+            size_uncompressed: MAX_UNCOMPRESSED + 1,
+            flags: flags::COMPRESSED,
+            ..plain(text)
+        };
+        let mut fresh = Vec::new();
+        assert_eq!(
+            decode(&frame(h, &z), &mut fresh).err(),
+            Some(FrameError::Decompress(DecompressError::TooBig))
+        );
+        assert!(fresh.capacity() < 4096, "{} reserved", fresh.capacity());
+        // compressed, declaring less than it holds, or not bzip2 at all
+        let h = Header {
+            size_compressed: z.len() as u32,
+            size_uncompressed: 3,
+            ..plain(text)
+        };
+        assert_eq!(
+            decode(&frame(h, &z), &mut scratch).err(),
+            Some(FrameError::Decompress(DecompressError::TooBig))
+        );
+        let h = Header {
+            size_compressed: 6,
+            ..plain(text)
+        };
+        assert_eq!(
+            decode(&frame(h, b"BZh4xx"), &mut scratch).err(),
+            Some(FrameError::Decompress(DecompressError::BadInput))
+        );
+        // a newer protocol version
+        let h = Header {
+            version: 2,
+            ..plain(text)
+        };
+        assert_eq!(
+            decode(&frame(h, text), &mut scratch).err(),
+            Some(FrameError::Version(2))
+        );
+    }
+}
