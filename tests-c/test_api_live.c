@@ -217,12 +217,20 @@ static void test_controller_ops(void)
     rc = pcmk_controld_api_refresh(api, "node1", NULL, "pcmkrs-no-such-rsc", NULL, "ocf", "pacemaker", "Dummy", true);
     CHECK(rc == 0, "controller ops: refresh (CIB only) of a resource that does not exist: %d", rc);
     wait_controller(api);
+    rc = pcmk_controld_api_fail(api, "node1", NULL, "pcmkrs-no-such-rsc", NULL, "ocf", "pacemaker", "Dummy");
+    CHECK(rc == 0 && pcmk_controld_api_replies_expected(api) == 1,
+          "controller ops: fail a resource that is not configured: %d", rc);
+    wait_controller(api);
+    /* clean up what the failure recorded */
+    rc = pcmk_controld_api_refresh(api, "node1", NULL, "pcmkrs-no-such-rsc", NULL, "ocf", "pacemaker", "Dummy", false);
+    CHECK(rc == 0, "controller ops: refresh it: %d", rc);
+    wait_controller(api);
     if (getenv("PCMK_NODE_VERSION") && !strcmp(getenv("PCMK_NODE_VERSION"), "2.1")) {
         /* a 2.1 controller answers a reprobe as a resource operation */
-        CHECK(controld_seen[pcmk_controld_reply_resource] == 2, "controller ops 2.1: two resource replies");
+        CHECK(controld_seen[pcmk_controld_reply_resource] == 4, "controller ops 2.1: four resource replies");
     } else {
-        CHECK(controld_seen[pcmk_controld_reply_reprobe] == 1 && controld_seen[pcmk_controld_reply_resource] == 1,
-              "controller ops: a reprobe reply and a resource reply");
+        CHECK(controld_seen[pcmk_controld_reply_reprobe] == 1 && controld_seen[pcmk_controld_reply_resource] == 3,
+              "controller ops: a reprobe reply and three resource replies");
     }
     pcmk_free_ipc_api(api);
 }
