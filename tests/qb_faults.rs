@@ -1,6 +1,8 @@
-//! The transport when a peer misbehaves: a server that never answers the handshake, and a
-//! connection whose shared ring is scribbled on while in use. libqb's client hangs on the first
-//! and reads out of bounds on the second (docs/differences.md T1, T4); here both are clear errors.
+//! The transport when a peer misbehaves: a server that never answers the handshake, one that
+//! answers in pieces and pushes descriptors, one that names files outside libqb's naming, and a
+//! connection whose shared ring is scribbled on while in use. libqb's client hangs, fails, keeps
+//! the descriptors, opens the files or reads out of bounds (docs/differences.md T1, T2, T4, T8,
+//! T9); here each is a clear error or handled.
 
 mod common;
 
@@ -90,4 +92,134 @@ fn numbers_scribbled_into_the_shared_ring_are_refused_not_followed() {
             "{what}: left in /dev/shm"
         );
     }
+}
+
+/// A hand-made libqb server for one connection: it reads the 24-byte connection request and
+/// lets `answer` write whatever it likes on the stream. Returns the service name.
+fn fake_server(
+    tag: &str,
+    answer: impl FnOnce(&std::os::unix::net::UnixStream) + Send + 'static,
+) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::Read;
+    let name = format!("pcmkrs-fake-{tag}-{}", std::process::id());
+    let mut padded = name.clone().into_bytes();
+    padded.resize(107, 0);
+    let listener =
+        UnixListener::bind_addr(&SocketAddr::from_abstract_name(&padded).unwrap()).unwrap();
+    let t = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut req = [0u8; 24];
+        s.read_exact(&mut req).unwrap();
+        answer(&s);
+        // hold the stream until the client is done with it
+        let _ = s.read(&mut [0u8; 1]);
+    });
+    (name, t)
+}
+
+/// libqb's connection response: 24-byte header (id, size, error at 0, 8, 16), the connection
+/// type, the size, and three 4096-byte paths (request, response, event) from offset 40.
+fn connection_response(error: i32, kind: i32, paths: [&str; 3]) -> Vec<u8> {
+    let mut r = vec![0u8; 12328];
+    r[0..4].copy_from_slice(&(-1i32).to_ne_bytes());
+    r[8..12].copy_from_slice(&(12328i32).to_ne_bytes());
+    r[16..20].copy_from_slice(&error.to_ne_bytes());
+    r[24..28].copy_from_slice(&kind.to_ne_bytes());
+    r[28..32].copy_from_slice(&131072u32.to_ne_bytes());
+    for (i, p) in paths.iter().enumerate() {
+        let off = 40 + i * 4096;
+        r[off..off + p.len()].copy_from_slice(p.as_bytes());
+    }
+    r
+}
+
+/// Send `bytes` on `s` with one descriptor attached (`SCM_RIGHTS`).
+fn send_with_fd(s: &std::os::unix::net::UnixStream, bytes: &[u8], fd: i32) {
+    use std::os::fd::AsRawFd;
+    let space = unsafe { libc::CMSG_SPACE(4) } as usize;
+    let mut control = vec![0u8; space];
+    let mut iov = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN(4) as _;
+        std::ptr::copy_nonoverlapping(fd.to_ne_bytes().as_ptr(), libc::CMSG_DATA(c), 4);
+        assert_eq!(
+            libc::sendmsg(s.as_raw_fd(), &msg, 0),
+            bytes.len() as isize,
+            "sendmsg"
+        );
+    }
+}
+
+/// Whether this process has a descriptor open on `path`.
+fn has_fd_on(path: &std::path::Path) -> bool {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == path))
+}
+
+#[test]
+fn a_response_in_pieces_is_read_whole_and_pushed_descriptors_are_closed() {
+    // libqb 2.0.6 fails such a connect with EAGAIN (T2) and keeps descriptors a server pushes
+    // with SCM_RIGHTS (T8). The refusal (error -EACCES) is only seen if the response was read
+    // whole.
+    let marker = std::env::temp_dir().join(format!("pcmkrs-scm-rights-{}", std::process::id()));
+    std::fs::write(&marker, b"x").unwrap();
+    let pushed = marker.clone();
+    let (name, server) = fake_server("pieces", move |s| {
+        use std::io::Write;
+        let r = connection_response(-libc::EACCES, 0, ["", "", ""]);
+        let f = std::fs::File::open(&pushed).unwrap();
+        use std::os::fd::AsRawFd;
+        send_with_fd(s, &r[..5000], f.as_raw_fd());
+        drop(f);
+        std::thread::sleep(Duration::from_millis(100));
+        (&*s).write_all(&r[5000..]).unwrap();
+    });
+    let e = Connection::connect(&name, &ConnectOptions::default())
+        .err()
+        .expect("refused");
+    assert_eq!(e.errno(), libc::EACCES, "{e}");
+    assert!(!has_fd_on(&marker), "the pushed descriptor is still open");
+    server.join().unwrap();
+    std::fs::remove_file(&marker).unwrap();
+}
+
+#[test]
+fn a_server_naming_files_outside_libqbs_naming_is_refused_before_anything_is_opened() {
+    // libqb's client opens "<path>-header" read-write whatever the path (T9)
+    let dir = std::env::temp_dir().join(format!("pcmkrs-victim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let victim = dir.join("victim-header");
+    std::fs::write(&victim, vec![7u8; 9000]).unwrap();
+    let base = dir.join("victim").to_string_lossy().into_owned();
+    let (name, server) = fake_server("paths", move |s| {
+        use std::io::Write;
+        (&*s)
+            .write_all(&connection_response(0, 1, [&base, &base, &base]))
+            .unwrap();
+    });
+    let e = Connection::connect(&name, &ConnectOptions::default())
+        .err()
+        .expect("refused");
+    assert_eq!(e.errno(), libc::EBADMSG, "{e}");
+    assert_eq!(
+        std::fs::read(&victim).unwrap(),
+        vec![7u8; 9000],
+        "victim changed"
+    );
+    assert!(!has_fd_on(&victim));
+    server.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -46,6 +46,8 @@ pub const DEFAULT_SOCKET_DIR: &str = "/tmp";
 
 /// How often a wait for a reply checks that the server is still there.
 const LIVENESS_SLICE: Duration = Duration::from_millis(200);
+/// How long a send waits for room on a server's setup socket before taking the server as gone.
+const NOTIFY_PATIENCE: Duration = Duration::from_secs(10);
 
 /// Which transport the server chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,15 +363,20 @@ impl Connection {
     }
 
     /// The one byte on the setup socket that tells the server a request chunk is waiting.
+    /// libqb's client retries a full socket without end; a server that has not read its socket
+    /// for [`NOTIFY_PATIENCE`] is taken as gone (`ENOTCONN`), never waited on forever.
     fn notify(&self, byte: u8) -> Result<()> {
+        let deadline = Deadline::after(Some(NOTIFY_PATIENCE));
         loop {
-            match sys::send_parts(&self.setup, &[&[byte]], Deadline::after(None)) {
+            match sys::send_parts(&self.setup, &[&[byte]], deadline) {
                 Ok(_) => return Ok(()),
                 Err(e) if e.errno() == libc::EAGAIN => {
-                    let rev =
-                        sys::poll_fd(self.setup.as_raw_fd(), libc::POLLOUT, Deadline::after(None))?;
+                    let rev = sys::poll_fd(self.setup.as_raw_fd(), libc::POLLOUT, deadline)?;
                     if sys::hung_up(rev) {
                         return Err(Error::not_connected("server gone"));
+                    }
+                    if rev == 0 && deadline.passed() {
+                        return Err(Error::not_connected("server stopped reading its socket"));
                     }
                 }
                 Err(e) => return Err(e),
