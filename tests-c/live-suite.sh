@@ -107,6 +107,16 @@ echo "live-suite: test_api_beyond (ours only, valgrind memcheck clean): $(tail -
         fi
         echo "live-suite: $t built against Pacemaker 3.0.0's headers and linked with ours: identical too"
     done
+    # a reply that is not XML, from the echo server (no daemon involved)
+    t=test_bad_reply
+    chroot "$root" sh -c "cd $inroot && gcc $cflags -o $t.ref $t.c \$($pc --libs)"
+    "$build/tests-c/$t" "$work/impostor" >"$work/$t.ours" || { cat "$work/$t.ours"; exit 1; }
+    chroot "$root" "$inroot/$t.ref" "$inroot/impostor" >"$work/$t.ref.out" \
+        || echo "exit status $?" >>"$work/$t.ref.out"
+    if ! diff -u "$work/$t.ref.out" "$work/$t.ours"; then
+        echo "live-suite: $t: output differs from libcrmcommon 3.0.0 (- libcrmcommon, + ours)"; exit 1
+    fi
+    echo "live-suite: $t: identical to libcrmcommon 3.0.0, line by line ($(wc -l <"$work/$t.ours") lines)"
     for a in "${abi[@]}"; do
         chroot "$root" sh -c "cd $inroot && gcc $cflags -o $a $a.c \$($pc) -L$inroot/ours -lpcmk-ipc-rs \$(pkg-config --libs libxml-2.0 glib-2.0)"
         chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/$a" >"$work/$a.out" \

@@ -9,7 +9,8 @@
  * header starts with libqb's response header, is then its own reply); a frame whose text starts
  * with <delay ms="N" is answered after N ms, one that starts with <newer is first answered with
  * a copy whose id is one higher, one that starts with <short is answered with a 24-byte frame
- * (libqb's header and 8 bytes: too short for Pacemaker's).
+ * (libqb's header and 8 bytes: too short for Pacemaker's), one that starts with <garble comes
+ * back with every '>' of its text turned into a space (not XML any more).
  *
  * Otherwise each request's payload (after libqb's 16-byte header) is a command:
  *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
@@ -46,6 +47,16 @@ static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
         memcpy(copy, data, sizeof(copy));
         ((struct qb_ipc_response_header *) copy)->size = (int32_t) sizeof(copy);
         qb_ipcs_response_send(c, copy, sizeof(copy));
+        return 0;
+    } else if (strncmp(text, "<garble", 7) == 0) {
+        /* the same frame with its text no longer well-formed XML: every '>' becomes ' ' */
+        char *copy = malloc(size);
+        memcpy(copy, data, size);
+        for (size_t i = 40; i < size; i++) {
+            if (copy[i] == '>') copy[i] = ' ';
+        }
+        qb_ipcs_response_send(c, copy, size);
+        free(copy);
         return 0;
     } else if (strncmp(text, "<newer", 6) == 0) {
         char *copy = malloc(size);
