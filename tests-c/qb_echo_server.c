@@ -10,7 +10,8 @@
  * with <delay ms="N" is answered after N ms, one that starts with <newer is first answered with
  * a copy whose id is one higher, one that starts with <short is answered with a 24-byte frame
  * (libqb's header and 8 bytes: too short for Pacemaker's), one that starts with <garble comes
- * back with every '>' of its text turned into a space (not XML any more).
+ * back with every '>' of its text turned into a space (not XML any more), and
+ * <flowcontrol ms="N" turns libqb's flow control on for N ms before it is echoed.
  *
  * Otherwise each request's payload (after libqb's 16-byte header) is a command:
  *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
@@ -35,6 +36,14 @@ static qb_loop_t *loop;
 static qb_ipcs_service_t *service;
 static int raw;
 
+static qb_loop_timer_handle flow_timer;
+
+static void flow_again(void *data)
+{
+    (void) data;
+    qb_ipcs_request_rate_limit(service, QB_IPCS_RATE_NORMAL);
+}
+
 static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
 {
     const char *text = size > 40 ? (const char *) data + 40 : "";
@@ -48,6 +57,11 @@ static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
         ((struct qb_ipc_response_header *) copy)->size = (int32_t) sizeof(copy);
         qb_ipcs_response_send(c, copy, sizeof(copy));
         return 0;
+    } else if (strncmp(text, "<flowcontrol ms=\"", 17) == 0) {
+        /* libqb's flow control on for N ms (see "flowcontrol" below), then the echo */
+        qb_ipcs_request_rate_limit(service, QB_IPCS_RATE_OFF);
+        qb_loop_timer_add(loop, QB_LOOP_HIGH, (uint64_t) atoi(text + 17) * 1000000ULL, NULL,
+                          flow_again, &flow_timer);
     } else if (strncmp(text, "<garble", 7) == 0) {
         /* the same frame with its text no longer well-formed XML: every '>' becomes ' ' */
         char *copy = malloc(size);
@@ -101,14 +115,6 @@ static void send_event(qb_ipcs_connection_t *c, const char *text, size_t total)
         fprintf(stderr, "qb_echo_server: event send failed\n");
     }
     free(buf);
-}
-
-static qb_loop_timer_handle flow_timer;
-
-static void flow_again(void *data)
-{
-    (void) data;
-    qb_ipcs_request_rate_limit(service, QB_IPCS_RATE_NORMAL);
 }
 
 static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)

@@ -204,3 +204,31 @@ fn connecting_a_connected_object_replaces_its_connection() {
     let sent = c.send(Some(b"<again/>"), CLIENT_RESPONSE, 5000);
     assert!(sent.replied && text(&c) == "<again/>");
 }
+
+/// CPU time this thread has used.
+fn thread_cpu() -> std::time::Duration {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) }, 0);
+    let tv = |t: libc::timeval| {
+        std::time::Duration::from_secs(t.tv_sec as u64)
+            + std::time::Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+#[test]
+fn a_send_held_back_by_flow_control_waits_without_spinning() {
+    // 3.0.0 retries qb_ipcc_sendv in a busy loop until the deadline (docs/differences.md C8):
+    // about a full core for as long as the server holds requests back
+    let server = EchoServer::start_raw("shm", 131072);
+    let mut c = connected(&server);
+    let sent = c.send(Some(br#"<flowcontrol ms="3000"/>"#), CLIENT_RESPONSE, 5000);
+    assert!(sent.replied);
+    let (t, cpu) = (Instant::now(), thread_cpu());
+    let sent = c.send(Some(b"<held/>"), CLIENT_RESPONSE, 10_000);
+    let (elapsed, used) = (t.elapsed(), thread_cpu() - cpu);
+    assert!(sent.replied && text(&c) == "<held/>", "rc {}", sent.rc);
+    assert!(elapsed.as_millis() > 1000, "not held back: {elapsed:?}");
+    // a busy loop would use about `elapsed` of CPU; the 1 ms retries use a few per cent
+    assert!(used * 4 < elapsed, "{used:?} of CPU in {elapsed:?}");
+}
