@@ -162,11 +162,21 @@ impl IpcClient {
     /// Whether connected (`crm_ipc_connected`). Finding the server gone makes the cached
     /// descriptor invalid, as in Pacemaker.
     pub fn connected(&mut self) -> bool {
+        self.connected_by(Connection::is_connected)
+    }
+
+    /// As [`connected`](Self::connected), from what is known without a system call (inside a
+    /// send, right after the full check; as libqb's own check).
+    fn seems_connected(&mut self) -> bool {
+        self.connected_by(Connection::seems_connected)
+    }
+
+    fn connected_by(&mut self, check: fn(&mut Connection) -> bool) -> bool {
         match &mut self.conn {
             None => false,
             Some(_) if self.fd < 0 => false,
             Some(c) => {
-                if c.is_connected() {
+                if check(c) {
                     true
                 } else {
                     self.fd = -libc::EINVAL;
@@ -387,7 +397,7 @@ impl IpcClient {
         let result = if ms_timeout > 0 || !want_reply {
             let deadline = now_s() + 1 + ms2s(ms_timeout as u32);
             let sent = loop {
-                if !self.connected() {
+                if !self.seems_connected() {
                     // Pacemaker returns the framing's 0 here
                     return none(0);
                 }
@@ -430,7 +440,7 @@ impl IpcClient {
                 Sent { rc: bytes, replied }
             }
         };
-        if !self.connected() {
+        if !self.seems_connected() {
             log!(
                 Level::Notice,
                 "Couldn't send {} IPC request {id}: Connection closed (rc={})",

@@ -296,6 +296,20 @@ impl Connection {
         self.connected
     }
 
+    /// Whether the connection is still taken as up, from what is known without a system call
+    /// (an error seen earlier, or the server's release of the shared rings): what libqb's
+    /// `qb_ipcc_is_connected` answers. [`is_connected`](Self::is_connected) also asks the kernel.
+    pub fn seems_connected(&mut self) -> bool {
+        if self.connected {
+            if let Transport::Shm { request, .. } = &self.transport {
+                if request.ref_count() != 2 {
+                    self.connected = false;
+                }
+            }
+        }
+        self.connected
+    }
+
     fn server_alive(&self) -> bool {
         match sys::poll_fd(
             self.setup.as_raw_fd(),
