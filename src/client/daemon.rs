@@ -1249,3 +1249,53 @@ pub fn disconnect(cell: &impl ApiCell) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::Document;
+
+    fn pacemakerd(text: &str) -> (i32, String) {
+        let doc = Document::parse(text.as_bytes()).expect("well-formed");
+        let (status, reply) = decode_pacemakerd(doc.root());
+        let shown = match reply {
+            PacemakerdReply::Unknown => "unknown".to_owned(),
+            PacemakerdReply::Ping {
+                state,
+                last_good,
+                status,
+                ..
+            } => format!("ping state {state} last_good {last_good} status {status}"),
+            PacemakerdReply::Shutdown { status } => format!("shutdown status {status}"),
+        };
+        (status, shown)
+    }
+
+    #[test]
+    fn pacemakerd_replies_decode_as_3_0_0_reads_them() {
+        let ping = r#"<pacemakerd subt="response" reference="r1" crm_task="ping"><crm_xml><ping crm_subsystem="pacemakerd" pacemakerd_state="running" crm-timestamp="1700000000" result="ok"/></crm_xml></pacemakerd>"#;
+        assert_eq!(
+            pacemakerd(ping),
+            (0, "ping state 3 last_good 1700000000 status 0".into())
+        );
+        let quit = r#"<pacemakerd subt="response" reference="r2" crm_task="quit"><crm_xml><shutdown op-status="7"/></crm_xml></pacemakerd>"#;
+        assert_eq!(pacemakerd(quit), (0, "shutdown status 7".into()));
+        // not a response, or no reference: not understood (CRM_EX_PROTOCOL)
+        let request = r#"<pacemakerd subt="request" reference="r3" crm_task="ping"/>"#;
+        assert_eq!(pacemakerd(request), (CRM_EX_PROTOCOL, "unknown".into()));
+        let unreferenced = r#"<pacemakerd subt="response" crm_task="ping"/>"#;
+        assert_eq!(
+            pacemakerd(unreferenced),
+            (CRM_EX_PROTOCOL, "unknown".into())
+        );
+    }
+
+    #[test]
+    fn a_shutdown_reply_without_op_status_is_status_0_not_a_crash() {
+        // 3.0.0 calls atoi(NULL) here (docs/differences.md A6)
+        let quit = r#"<pacemakerd subt="response" reference="r4" crm_task="quit"><crm_xml><shutdown/></crm_xml></pacemakerd>"#;
+        assert_eq!(pacemakerd(quit), (0, "shutdown status 0".into()));
+        let bare = r#"<pacemakerd subt="response" reference="r5" crm_task="quit"/>"#;
+        assert_eq!(pacemakerd(bare), (0, "shutdown status 0".into()));
+    }
+}
