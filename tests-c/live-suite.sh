@@ -45,7 +45,7 @@ if [ -n "${PCMK_NODE_ROOT:-}" ]; then pad=$inroot/pad.xml; else pad=$work/pad.xm
 # changes make transitions: every run starts with the controller idle
 wait_idle() {
     for _ in $(seq 150); do
-        "$PCMK_NODE_SCRIPT" tool crmadmin -q -S node1 2>&1 | grep -q S_IDLE && return 0
+        case "$("$PCMK_NODE_SCRIPT" tool crmadmin -q -S node1 2>&1)" in *S_IDLE*) return 0 ;; esac
         sleep 0.2
     done
     echo "live-suite: the controller did not become idle in 30 s"

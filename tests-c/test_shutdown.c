@@ -46,9 +46,11 @@ int main(void)
         }
         usleep(200000);
     }
-    CHECK(last != 0, "once the launcher is gone, a ping fails: %d (%s)", last,
-          last == ENOTCONN ? "ENOTCONN" : "other");
-    printf("connected afterwards: %d, disconnect events: %d\n", pcmk_ipc_is_connected(api), disconnects);
+    /* the code of that failure, and whether a disconnect event came with it, depend on the
+     * moment pacemakerd exits relative to a ping: not printed */
+    CHECK(last != 0, "once the launcher is gone, a ping fails");
+    CHECK(disconnects <= 1, "at most one disconnect event");
+    printf("connected afterwards: %d\n", pcmk_ipc_is_connected(api));
     pcmk_free_ipc_api(api);
     DONE();
 }

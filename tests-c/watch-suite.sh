@@ -37,6 +37,16 @@ done
 all_ready || { echo "watch-suite: the watchers did not ping three times in 60 s"; cat "$work"/*.out; exit 1; }
 echo "watch-suite: the three watchers pinged three times; stopping pacemakerd (pid $PCMK_NODE_PACEMAKERD_PID)"
 kill -TERM "$PCMK_NODE_PACEMAKERD_PID"
+# each must see the disconnect and exit; one that does not within 60 s is killed (and fails)
+for _ in $(seq 600); do
+    kill -0 $ours 2>/dev/null || kill -0 $ref 2>/dev/null || kill -0 $mixed 2>/dev/null || break
+    sleep 0.1
+done
+for p in $ours $ref $mixed; do
+    if kill -0 "$p" 2>/dev/null; then
+        echo "watch-suite: a watcher did not end after the node stopped"; kill -KILL "$p"
+    fi
+done
 set +e
 wait $ours; rc_ours=$?
 wait $ref; rc_ref=$?

@@ -307,8 +307,8 @@ fn the_servers_flow_control_holds_requests_back_until_it_is_lifted() {
     for (mode, _) in MODES {
         let server = EchoServer::start(mode, 131072);
         let mut conn = connect(&server);
-        // level 1 for 1.5 s: a send says "try again" (as libqb's qb_ipcc_send) until lifted
-        assert_eq!(echo(&mut conn, 1, b"flowcontrol 1500"), b"flowcontrol 1500");
+        // level 1 for 3 s: a send says "try again" (as libqb's qb_ipcc_send) until lifted
+        assert_eq!(echo(&mut conn, 1, b"flowcontrol 3000"), b"flowcontrol 3000");
         let e = conn.send(&[&request_header(2, 1), b"x"]).unwrap_err();
         assert_eq!(e.errno(), libc::EAGAIN, "{mode}: {e}");
         assert!(conn.is_connected(), "{mode}");

@@ -174,7 +174,8 @@ fn a_response_in_pieces_is_read_whole_and_pushed_descriptors_are_closed() {
     // libqb 2.0.6 fails such a connect with EAGAIN (T2) and keeps descriptors a server pushes
     // with SCM_RIGHTS (T8). The refusal (error -EACCES) is only seen if the response was read
     // whole.
-    let marker = std::env::temp_dir().join(format!("pcmkrs-scm-rights-{}", std::process::id()));
+    let scratch = fresh_dir("scm-rights");
+    let marker = scratch.join("marker");
     std::fs::write(&marker, b"x").unwrap();
     let pushed = marker.clone();
     let (name, server) = fake_server("pieces", move |s| {
@@ -193,14 +194,13 @@ fn a_response_in_pieces_is_read_whole_and_pushed_descriptors_are_closed() {
     assert_eq!(e.errno(), libc::EACCES, "{e}");
     assert!(!has_fd_on(&marker), "the pushed descriptor is still open");
     server.join().unwrap();
-    std::fs::remove_file(&marker).unwrap();
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]
 fn a_server_naming_files_outside_libqbs_naming_is_refused_before_anything_is_opened() {
     // libqb's client opens "<path>-header" read-write whatever the path (T9)
-    let dir = std::env::temp_dir().join(format!("pcmkrs-victim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("victim");
     let victim = dir.join("victim-header");
     std::fs::write(&victim, vec![7u8; 9000]).unwrap();
     let base = dir.join("victim").to_string_lossy().into_owned();

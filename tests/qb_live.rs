@@ -11,14 +11,14 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 const SERVICES: [&str; 9] = DAEMON_SERVICES;
 
-/// /dev/shm entries of this process's connections (`qb-<server>-<client pid>-...`).
+/// /dev/shm entries of this process's connections (`qb-<server pid>-<client pid>-<fd>-...`).
 fn my_shm_entries() -> Vec<String> {
-    let mine = format!("-{}-", std::process::id());
+    let mine = std::process::id().to_string();
     std::fs::read_dir("/dev/shm")
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("qb-") && n.contains(&mine))
+        .filter(|n| n.starts_with("qb-") && n.split('-').nth(2) == Some(mine.as_str()))
         .collect()
 }
 

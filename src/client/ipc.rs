@@ -109,33 +109,49 @@ impl IpcClient {
             max_msg_size: self.buf_size,
             ..ConnectOptions::default()
         };
-        let conn = match Connection::connect(&self.name, &opts) {
+        // The credential check runs before any file the server names is opened (3.0.0 checks
+        // after libqb opened them; the result is the same).
+        let ids = daemon_user();
+        let mut refused = None;
+        let judged = Connection::connect_checked(&self.name, &opts, |cred| match ids {
+            Ok((uid, gid)) => match Authenticity::judge(cred, uid, gid) {
+                Authenticity::Unauthorized(c) => {
+                    refused = Some(c);
+                    false
+                }
+                Authenticity::Authentic(_) => true,
+            },
+            // answered below, once connected, as 3.0.0 orders it
+            Err(_) => true,
+        });
+        let conn = match judged {
             Ok(c) => c,
+            Err(_) if refused.is_some() => {
+                let c = refused.expect("set by the check");
+                let (uid, gid) = ids.unwrap_or_default();
+                log!(
+                    Level::Info,
+                    "{} IPC provider authentication failed: process {} has uid {} (expected {uid}) and gid {} (expected {gid})",
+                    self.name,
+                    c.pid,
+                    c.uid,
+                    c.gid
+                );
+                return rc::RC_IPC_UNAUTHORIZED;
+            }
             Err(e) => {
                 log!(Level::Info, "Could not connect to {} IPC: {e}", self.name);
                 return e.errno();
             }
         };
+        if let Err(errno) = ids {
+            return errno;
+        }
         self.fd = conn.poll_fd();
-        let (uid, gid) = match daemon_user() {
-            Ok(ids) => ids,
-            Err(errno) => return errno,
-        };
         let cred = match conn.peer_credentials() {
             Ok(c) => c,
             Err(e) => return e.errno(),
         };
-        if let Authenticity::Unauthorized(c) = Authenticity::judge(cred, uid, gid) {
-            log!(
-                Level::Info,
-                "{} IPC provider authentication failed: process {} has uid {} (expected {uid}) and gid {} (expected {gid})",
-                self.name,
-                c.pid,
-                c.uid,
-                c.gid
-            );
-            return rc::RC_IPC_UNAUTHORIZED;
-        }
         self.max_buf_size = conn.max_msg_size();
         if self.max_buf_size > self.buf_size {
             self.buf_size = self.max_buf_size;
@@ -396,8 +412,17 @@ impl IpcClient {
 
         let result = if ms_timeout > 0 || !want_reply {
             let deadline = now_s() + 1 + ms2s(ms_timeout as u32);
+            let mut first = true;
             let sent = loop {
-                if !self.seems_connected() {
+                // right after the full check above, what is known suffices; a retry (full ring,
+                // flow control) asks the kernel again, so that a dead server ends it at once
+                let up = if first {
+                    self.seems_connected()
+                } else {
+                    self.connected()
+                };
+                first = false;
+                if !up {
                     // Pacemaker returns the framing's 0 here
                     return none(0);
                 }
@@ -440,7 +465,14 @@ impl IpcClient {
                 Sent { rc: bytes, replied }
             }
         };
-        if !self.seems_connected() {
+        // after a reply, what is known suffices; after a failure, ask the kernel (as 3.0.0's
+        // crm_ipc_connected, this also makes crm_ipc_get_fd answer -EINVAL for a dead server)
+        let up = if result.replied {
+            self.seems_connected()
+        } else {
+            self.connected()
+        };
+        if !up {
             log!(
                 Level::Notice,
                 "Couldn't send {} IPC request {id}: Connection closed (rc={})",

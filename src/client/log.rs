@@ -44,8 +44,9 @@ fn sink() -> &'static Sink {
                 .or_else(|_| std::env::var(format!("HA_{n}")))
                 .ok()
         };
-        let program = std::env::args()
+        let program = std::env::args_os()
             .next()
+            .map(|a| a.to_string_lossy().into_owned())
             .and_then(|a| a.rsplit('/').next().map(str::to_owned))
             .unwrap_or_else(|| "pcmk-ipc-rs".into());
         let file = env("logfile")

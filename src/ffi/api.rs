@@ -153,25 +153,36 @@ pub(super) fn enter<R>(p: *mut pcmk_ipc_api_t, f: impl FnOnce(&Handle<'_>) -> R)
     if obj.magic.get() != API_MAGIC {
         return None;
     }
-    let guard = obj.lock.lock();
-    /// Counts the call out again also when `f` panics (the boundary catches it).
-    struct Depth<'a>(&'a Cell<u32>);
-    impl Drop for Depth<'_> {
+    /// The call's hold on the object: on the way out (also when `f` panics and the boundary
+    /// catches it) the call is counted out, the lock let go, and the object released if it was
+    /// freed meanwhile and this is the outermost call.
+    struct Entered<'a> {
+        p: *mut pcmk_ipc_api_t,
+        lock: Option<parking_lot::ReentrantMutexGuard<'a, ()>>,
+    }
+    impl Drop for Entered<'_> {
         fn drop(&mut self) {
-            self.0.set(self.0.get() - 1);
+            // SAFETY: the object is live until released below.
+            let obj = unsafe { &*self.p };
+            obj.depth.set(obj.depth.get() - 1);
+            let release = obj.depth.get() == 0 && obj.free_pending.get();
+            drop(self.lock.take());
+            if release {
+                obj.magic.set(0);
+                // SAFETY: ours, from Box::into_raw; freed exactly once (magic cleared first), no
+                // reference to it used after this.
+                drop(unsafe { Box::from_raw(self.p) });
+            }
         }
     }
+    let lock = obj.lock.lock();
     obj.depth.set(obj.depth.get() + 1);
-    let depth = Depth(&obj.depth);
+    let entered = Entered {
+        p,
+        lock: Some(lock),
+    };
     let out = f(&Handle { obj, ptr: p });
-    drop(depth);
-    let release = obj.depth.get() == 0 && obj.free_pending.get();
-    drop(guard);
-    if release {
-        obj.magic.set(0);
-        // SAFETY: ours, from Box::into_raw; freed exactly once (magic cleared first).
-        drop(unsafe { Box::from_raw(p) });
-    }
+    drop(entered);
     Some(out)
 }
 

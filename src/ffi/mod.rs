@@ -10,8 +10,10 @@
 /// terminal.
 macro_rules! boundary {
     ($on_panic:expr, $body:block) => {{
-        let _inside = $crate::ffi::Inside::enter();
-        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
+            let _inside = $crate::ffi::Inside::enter();
+            $body
+        })) {
             Ok(value) => value,
             Err(_) => $on_panic,
         }
@@ -21,6 +23,8 @@ macro_rules! boundary {
 thread_local! {
     /// How many exported functions this thread is inside (callbacks may call back in).
     static INSIDE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Set while the hook writes a message (a panic there is not reported again).
+    static IN_HOOK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Marks the thread as running an exported function while it lives; the first one installs
@@ -30,7 +34,10 @@ pub(crate) struct Inside(());
 impl Inside {
     pub(crate) fn enter() -> Inside {
         static HOOK: std::sync::Once = std::sync::Once::new();
-        HOOK.call_once(panic_quietly);
+        // set_hook may not be called while this thread unwinds (a C callback's caller could be)
+        if !std::thread::panicking() {
+            HOOK.call_once(panic_quietly);
+        }
         INSIDE.with(|n| n.set(n.get() + 1));
         Inside(())
     }
@@ -49,14 +56,17 @@ impl Drop for Inside {
 fn panic_quietly() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if INSIDE.with(|n| n.get()) > 0 {
-            crate::client::log::log!(
-                crate::client::log::Level::Error,
-                "internal error (please report): {info}"
-            );
-        } else {
-            previous(info);
+        if INSIDE.with(|n| n.get()) == 0 {
+            return previous(info);
         }
+        if IN_HOOK.with(|h| h.replace(true)) {
+            return;
+        }
+        crate::client::log::log!(
+            crate::client::log::Level::Error,
+            "internal error (please report): {info}"
+        );
+        IN_HOOK.with(|h| h.set(false));
     }));
 }
 
@@ -70,3 +80,44 @@ macro_rules! cstr {
 mod api;
 mod daemons;
 mod ipc;
+
+#[cfg(test)]
+mod tests {
+    const NAME: &str = "ffi::tests::a_panic_inside_an_exported_function_is_caught_and_not_printed";
+
+    #[test]
+    fn a_panic_inside_an_exported_function_is_caught_and_not_printed() {
+        if std::env::var_os("PCMKRS_PANIC_CHILD").is_some() {
+            // the child: a body that panics, inside the boundary every exported function uses
+            let v: i32 = boundary!(-7, {
+                if std::hint::black_box(true) {
+                    panic!("pcmkrs test panic");
+                }
+                0
+            });
+            println!("child: boundary returned {v}");
+            return;
+        }
+        // run in a child process (the panic hook is process-wide), output not captured
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env("PCMKRS_PANIC_CHILD", "1")
+            .env_remove("PCMK_logfile")
+            .env_remove("PCMK_stderr")
+            .env_remove("HA_logfile")
+            .env_remove("HA_stderr")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "child failed: {stdout}\n{stderr}");
+        assert!(
+            stdout.contains("child: boundary returned -7"),
+            "the panic was not caught: {stdout}"
+        );
+        assert!(
+            !stderr.contains("pcmkrs test panic") && !stdout.contains("pcmkrs test panic"),
+            "the panic was printed: {stderr}"
+        );
+    }
+}

@@ -46,8 +46,6 @@ pub const DEFAULT_SOCKET_DIR: &str = "/tmp";
 
 /// How often a wait for a reply checks that the server is still there.
 const LIVENESS_SLICE: Duration = Duration::from_millis(200);
-/// How long a send waits for room on a server's setup socket before taking the server as gone.
-const NOTIFY_PATIENCE: Duration = Duration::from_secs(10);
 
 /// Which transport the server chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +181,19 @@ impl Connection {
     /// listens, the server's refusal (e.g. `EACCES`), `ENOTCONN` when it closes without an
     /// answer, `ETIMEDOUT` when it does not answer within `opts.timeout`.
     pub fn connect(service: &str, opts: &ConnectOptions) -> Result<Connection> {
+        Self::connect_checked(service, opts, |_| true)
+    }
+
+    /// As [`connect`](Self::connect), but `accept` judges the server's credentials (those its
+    /// kernel attached to the handshake response, else the socket's `SO_PEERCRED`) before any
+    /// file the server named is opened: `false` ends the connect with `EACCES`, having touched
+    /// nothing of the server's. (libqb's client opens the server's files first; the credential
+    /// check of Pacemaker's clients comes after.)
+    pub fn connect_checked(
+        service: &str,
+        opts: &ConnectOptions,
+        accept: impl FnOnce(Ucred) -> bool,
+    ) -> Result<Connection> {
         let deadline = Deadline::after(opts.timeout);
         let addr = match (&opts.socket_dir, force_filesystem_sockets()) {
             (Some(dir), _) => UnixAddr::path(&dir.join(service))?,
@@ -193,6 +204,13 @@ impl Connection {
         sys::connect(&setup, &addr)?;
         let proposal = opts.max_msg_size.max(CONNECTION_RESPONSE_SIZE as u32);
         let acc = handshake(&setup, proposal, deadline)?;
+        let cred = match acc.server {
+            Some(c) => c,
+            None => sys::peer_cred(setup.as_raw_fd())?,
+        };
+        if !accept(cred) {
+            return Err(Error::new(libc::EACCES, "server's credentials refused"));
+        }
         let max = acc.max_msg_size;
         if (max as usize) < RESPONSE_HEADER_SIZE || max > 1 << 30 {
             return Err(Error::new(libc::EPROTO, "negotiated message size"));
@@ -297,8 +315,8 @@ impl Connection {
     }
 
     /// Whether the connection is still taken as up, from what is known without a system call
-    /// (an error seen earlier, or the server's release of the shared rings): what libqb's
-    /// `qb_ipcc_is_connected` answers. [`is_connected`](Self::is_connected) also asks the kernel.
+    /// (an error seen earlier, or the server's release of the shared rings).
+    /// [`is_connected`](Self::is_connected) also asks the kernel whether the server hung up.
     pub fn seems_connected(&mut self) -> bool {
         if self.connected {
             if let Transport::Shm { request, .. } = &self.transport {
@@ -376,21 +394,19 @@ impl Connection {
         self.check(r)
     }
 
-    /// The one byte on the setup socket that tells the server a request chunk is waiting.
-    /// libqb's client retries a full socket without end; a server that has not read its socket
-    /// for [`NOTIFY_PATIENCE`] is taken as gone (`ENOTCONN`), never waited on forever.
+    /// The one byte on the setup socket that tells the server a request chunk is waiting. The
+    /// chunk is already in the ring, so the byte must go: while the socket is full (a busy or
+    /// flow-controlled server reads it later), wait for room, as libqb's client does, but asleep
+    /// in `poll` rather than retrying on the CPU; stop only if the server hangs up.
     fn notify(&self, byte: u8) -> Result<()> {
-        let deadline = Deadline::after(Some(NOTIFY_PATIENCE));
         loop {
-            match sys::send_parts(&self.setup, &[&[byte]], deadline) {
+            match sys::send_parts(&self.setup, &[&[byte]], Deadline::after(None)) {
                 Ok(_) => return Ok(()),
                 Err(e) if e.errno() == libc::EAGAIN => {
-                    let rev = sys::poll_fd(self.setup.as_raw_fd(), libc::POLLOUT, deadline)?;
+                    let rev =
+                        sys::poll_fd(self.setup.as_raw_fd(), libc::POLLOUT, Deadline::after(None))?;
                     if sys::hung_up(rev) {
                         return Err(Error::not_connected("server gone"));
-                    }
-                    if rev == 0 && deadline.passed() {
-                        return Err(Error::not_connected("server stopped reading its socket"));
                     }
                 }
                 Err(e) => return Err(e),

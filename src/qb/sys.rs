@@ -92,12 +92,12 @@ pub fn hung_up(revents: libc::c_short) -> bool {
 }
 
 /// Whether a path a server named in the handshake may be opened (and, after a dead server,
-/// removed). libqb's servers make every connection's files in a directory of their own,
-/// `<dir>/qb-<pids…>-XXXXXX/qb-<ring or control>-<service>…` (`<dir>` is /dev/shm, or the socket
-/// directory with filesystem sockets); old ones put them straight in /dev/shm. libqb's client
-/// opens and later unlinks whatever path it is sent; we accept only such names: an absolute,
-/// plain path (no `.` or `..`), a file named `qb-*` in a directory named `qb-*` (a real directory,
-/// not a symlink) or in /dev/shm itself. Anything else is `EBADMSG`.
+/// removed). On Linux, libqb 2.x servers make every connection's files in a directory of their
+/// own, `/dev/shm/qb-<server pid>-<client pid>-<fd>-XXXXXX/qb-<ring or control>-<service>…`, with
+/// filesystem sockets too. libqb's client opens and later unlinks whatever path it is sent; we
+/// accept only that form: an absolute, plain path (no `.`, `..` or empty part), a file named
+/// `qb-*` in a real directory (not a symlink) named `qb-*` directly under /dev/shm. Anything else
+/// is `EBADMSG`.
 pub fn check_server_path(path: &Path) -> Result<()> {
     let bad = |why| Err(Error::new(libc::EBADMSG, why));
     let bytes = path.as_os_str().as_encoded_bytes();
@@ -110,23 +110,16 @@ pub fn check_server_path(path: &Path) -> Result<()> {
     }
     let named_qb =
         |p: Option<&std::ffi::OsStr>| p.is_some_and(|n| n.as_encoded_bytes().starts_with(b"qb-"));
-    if !named_qb(path.file_name()) {
-        return bad("server's file is not named qb-*");
-    }
-    let Some(dir) = path.parent() else {
-        return bad("server's file has no directory");
-    };
-    if dir == Path::new("/dev/shm") {
-        return Ok(());
-    }
-    if !named_qb(dir.file_name()) {
-        return bad("server's file is not in a qb-* directory");
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    if !named_qb(path.file_name())
+        || !named_qb(dir.file_name())
+        || dir.parent() != Some(Path::new("/dev/shm"))
+    {
+        return bad("server's file is not /dev/shm/qb-*/qb-*");
     }
     match std::fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_dir() => Ok(()),
-        Ok(_) => bad("server's qb-* directory is not a directory"),
-        // opening the file will tell
-        Err(_) => Ok(()),
+        _ => bad("server's qb-* directory is not a directory"),
     }
 }
 
@@ -747,38 +740,41 @@ mod tests {
 
     #[test]
     fn only_libqb_connection_files_are_accepted_from_a_server() {
+        // a real connection directory, as libqb 2.0.x servers make them
+        let dir = format!("/dev/shm/qb-1-{}-3-pathtest", std::process::id());
+        std::fs::create_dir(&dir).unwrap();
         let ok = |p: &str| check_server_path(Path::new(p)).is_ok();
-        // what libqb 2.0.x servers send (the directory need not exist for the name check)
-        assert!(ok("/dev/shm/qb-67-530-12-W4fOgL/qb-request-cib_rw-header"));
-        assert!(ok("/dev/shm/qb-67-530-12-W4fOgL/qb-request-cib_rw-data"));
-        assert!(ok("/var/run/qb-67-530-12-W4fOgL/qb-control-cib_rw"));
-        // libqb 1.x: straight in /dev/shm
-        assert!(ok("/dev/shm/qb-cib_rw-request-67-530-12-header"));
+        assert!(ok(&format!("{dir}/qb-request-cib_rw-header")));
+        assert!(ok(&format!("{dir}/qb-request-cib_rw-data")));
+        assert!(ok(&format!("{dir}/qb-control-cib_rw")));
         for bad in [
             "/etc/shadow",
+            "/dev/shm/qb-corosync-12-blackbox-header",
+            "/dev/shm/qb-1-2-3-nosuchdir/qb-request-x-header",
             "/dev/shm/qb-1-2-3-x/../../../etc/qb-x",
             "/dev/shm/qb-1-2-3-x/./qb-x",
-            "/dev/shm//qb-x",
-            "/dev/shm/qb-1-2-3-x/shadow",
-            "/etc/qb-request-x-header",
-            "/tmp/dir/qb-request-x-header",
+            "/dev/shm//qb-x/qb-y",
+            "/var/run/qb-1-2-3-x/qb-control-x",
+            "/tmp/qb-1/qb-request-x-header",
             "qb-1/qb-request-x-header",
             "",
         ] {
             assert!(!ok(bad), "{bad} accepted");
         }
+        assert!(!ok(&format!("{dir}/shadow")));
+        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[test]
     fn a_qb_directory_that_is_a_symlink_is_refused() {
-        let base = std::env::temp_dir().join(format!("pcmkrs-path-{}", std::process::id()));
-        std::fs::create_dir_all(base.join("real")).unwrap();
-        let link = base.join("qb-link");
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(base.join("real"), &link).unwrap();
-        std::fs::create_dir_all(base.join("qb-dir")).unwrap();
-        assert!(check_server_path(&link.join("qb-control-x")).is_err());
-        assert!(check_server_path(&base.join("qb-dir/qb-control-x")).is_ok());
-        std::fs::remove_dir_all(&base).unwrap();
+        let pid = std::process::id();
+        let real = format!("/dev/shm/pcmkrs-real-{pid}");
+        let link = format!("/dev/shm/qb-{pid}-symlink");
+        std::fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let refused = check_server_path(Path::new(&format!("{link}/qb-control-x")));
+        std::fs::remove_file(&link).unwrap();
+        std::fs::remove_dir(&real).unwrap();
+        assert!(refused.is_err());
     }
 }

@@ -16,8 +16,21 @@ pub fn echo_server_binary() -> PathBuf {
             return PathBuf::from(p);
         }
         let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests-c/qb_echo_server.c");
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("qb_echo_server-{}", std::process::id()));
+        // one build per version of the source, shared by the test processes
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::fs::read(&src)
+                .expect("echo server source")
+                .hash(&mut h);
+            h.finish()
+        };
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let done = dir.join(format!("qb_echo_server-{hash:016x}"));
+        if done.exists() {
+            return done;
+        }
+        let out = dir.join(format!("qb_echo_server-build-{}", std::process::id()));
         let flags = Command::new("pkg-config")
             .args(["--cflags", "--libs", "libqb"])
             .output()
@@ -36,7 +49,8 @@ pub fn echo_server_binary() -> PathBuf {
             .status()
             .expect("gcc");
         assert!(st.success(), "could not build the echo server");
-        out
+        std::fs::rename(&out, &done).expect("rename the echo server build");
+        done
     })
     .clone()
 }
@@ -46,6 +60,21 @@ pub struct EchoServer {
     pub name: String,
     pub pid: i32,
     child: Option<Child>,
+    /// A folder of the test's own to remove with the server.
+    scratch: Option<PathBuf>,
+}
+
+/// A new folder of this process's own under the temporary directory (`mkdtemp`: created
+/// exclusively, mode 0700).
+pub fn fresh_dir(tag: &str) -> PathBuf {
+    let template = std::env::temp_dir().join(format!("pcmkrs-{tag}-XXXXXX"));
+    let mut bytes = template.into_os_string().into_encoded_bytes();
+    bytes.push(0);
+    // SAFETY: a writable NUL-terminated template.
+    let p = unsafe { libc::mkdtemp(bytes.as_mut_ptr().cast()) };
+    assert!(!p.is_null(), "mkdtemp: {}", std::io::Error::last_os_error());
+    bytes.pop();
+    PathBuf::from(String::from_utf8(bytes).expect("UTF-8 temporary path"))
 }
 
 impl EchoServer {
@@ -69,22 +98,14 @@ impl EchoServer {
             return None;
         }
         // a copy nobody may execute (the build tree may be in a private home)
-        let dir = std::env::temp_dir().join(format!("pcmkrs-nobody-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_dir("nobody");
         let bin = dir.join("qb_echo_server");
-        if !bin.exists() {
-            std::fs::copy(echo_server_binary(), &bin).unwrap();
-        }
+        std::fs::copy(echo_server_binary(), &bin).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Some(Self::spawn(
-            Command::new(&bin),
-            mode,
-            0,
-            &[],
-            true,
-            Some(65534),
-        ))
+        let mut server = Self::spawn(Command::new(&bin), mode, 0, &[], true, Some(65534));
+        server.scratch = Some(dir);
+        Some(server)
     }
 
     fn start_full(mode: &str, buffer: u32, env: &[(&str, &str)], raw: bool) -> EchoServer {
@@ -140,6 +161,7 @@ impl EchoServer {
             name,
             pid,
             child: Some(child),
+            scratch: None,
         }
     }
 
@@ -163,6 +185,9 @@ impl Drop for EchoServer {
             unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
             c.wait().unwrap();
         }
+        if let Some(dir) = self.scratch.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -179,9 +204,9 @@ pub fn shm_entries_of(pid: i32) -> Vec<String> {
     v
 }
 
-/// Wait up to 2 s for a condition (a server removes its files shortly after a close).
+/// Wait up to 5 s for a condition (a server removes its files shortly after a close).
 pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
-    for _ in 0..200 {
+    for _ in 0..500 {
         if f() {
             return true;
         }
@@ -213,9 +238,9 @@ pub fn open_fds() -> usize {
 
 /// Send as a libqb client must: a full request ring (the server reclaims a request's chunk only
 /// after it has answered it) or the server's flow control says "try again" with `EAGAIN`, so try
-/// again for up to 5 s. Returns the bytes sent.
+/// again for up to 10 s. Returns the bytes sent.
 pub fn send_retrying(conn: &mut pcmk_ipc_rs::qb::Connection, parts: &[&[u8]]) -> usize {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match conn.send(parts) {
             Ok(n) => return n,
