@@ -14,6 +14,18 @@ static int checks_passed, checks_failed;
         if (ok_) checks_passed++; else checks_failed++; \
     } while (0)
 
+/* The size of a file in bytes, -1 if it cannot be opened. */
+static inline long check_file_size(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long n;
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fclose(f);
+    return n;
+}
+
 #define DONE() do { \
         printf("%d passed, %d failed\n", checks_passed, checks_failed); \
         return checks_failed ? 1 : 0; \

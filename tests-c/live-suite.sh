@@ -85,7 +85,7 @@ echo "live-suite: test_api_beyond (ours only, valgrind memcheck clean): $(tail -
 
 # 3. the same sources against Pacemaker 3.0.0 itself (also against 2.1 daemons)
 {
-    cp "$here"/*.c "$here/check.h" "$work/"
+    cp "$here"/*.c "$here"/*.h "$work/"
     mkdir -p "$work/ours"; cp -a "$stage/lib/." "$work/ours/"
     cflags="-Wall -Wextra -Werror -I$inroot"
     pc='pkg-config --cflags pacemaker libxml-2.0 glib-2.0'

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <libxml/tree.h>
 #include "check.h"
+#include "live_cib.h"
 
 static int events, replies, graphs;
 
@@ -27,28 +28,6 @@ static void count_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t s
             graphs++;
         }
     }
-}
-
-static xmlNode *live_cib(void)
-{
-    crm_ipc_t *c = crm_ipc_new("cib_rw", 0);
-    xmlNode *q = xmlNewNode(NULL, (const xmlChar *) "cib_command"), *reply = NULL, *cib = NULL;
-
-    xmlSetProp(q, (const xmlChar *) "t", (const xmlChar *) "cib");
-    xmlSetProp(q, (const xmlChar *) "cib_op", (const xmlChar *) "cib_query");
-    xmlSetProp(q, (const xmlChar *) "cib_callid", (const xmlChar *) "1");
-    xmlSetProp(q, (const xmlChar *) "cib_callopt", (const xmlChar *) "4096");
-    if (crm_ipc_connect(c) && crm_ipc_send(c, q, crm_ipc_client_response, 5000, &reply) > 0 && reply) {
-        for (xmlNode *w = reply->children; w; w = w->next) {
-            if (!strcmp((const char *) w->name, "cib_calldata") && w->children) {
-                cib = xmlCopyNode(w->children, 1);
-            }
-        }
-        xmlFreeDoc(reply->doc);
-    }
-    xmlFreeNode(q);
-    crm_ipc_destroy(c);
-    return cib;
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <libxml/tree.h>
 #include "check.h"
+#include "live_cib.h"
 
 #define S(s) ((s) ? (s) : "(null)")
 
@@ -291,33 +292,11 @@ static gboolean give_up(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static xmlNode *query_cib(void)
-{
-    crm_ipc_t *c = crm_ipc_new("cib_ro", 0);
-    xmlNode *q = xmlNewNode(NULL, (const xmlChar *) "cib_command"), *reply = NULL, *cib = NULL;
-
-    xmlSetProp(q, (const xmlChar *) "t", (const xmlChar *) "cib");
-    xmlSetProp(q, (const xmlChar *) "cib_op", (const xmlChar *) "cib_query");
-    xmlSetProp(q, (const xmlChar *) "cib_callid", (const xmlChar *) "1");
-    xmlSetProp(q, (const xmlChar *) "cib_callopt", (const xmlChar *) "4096");
-    if (crm_ipc_connect(c) && crm_ipc_send(c, q, crm_ipc_client_response, 5000, &reply) > 0 && reply) {
-        for (xmlNode *w = reply->children; w; w = w->next) {
-            if (!strcmp((const char *) w->name, "cib_calldata") && w->children) {
-                cib = xmlCopyNode(w->children, 1);
-            }
-        }
-        xmlFreeDoc(reply->doc);
-    }
-    xmlFreeNode(q);
-    crm_ipc_close(c);
-    crm_ipc_destroy(c);
-    return cib;
-}
 
 static void test_scheduler(void)
 {
     pcmk_ipc_api_t *api = NULL;
-    xmlNode *cib = query_cib();
+    xmlNode *cib = live_cib();
     int rc;
 
     CHECK(cib != NULL, "scheduler: the live CIB");

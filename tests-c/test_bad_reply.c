@@ -14,17 +14,6 @@
 #include <libxml/tree.h>
 #include "check.h"
 
-static long file_size(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    long n;
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fclose(f);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     char name[64], line[64] = "";
@@ -65,7 +54,7 @@ int main(int argc, char **argv)
     rc = crm_ipc_send(c, msg, crm_ipc_client_response, 5000, &reply);
     fflush(stderr);
     dup2(saved_err, 2);
-    err_bytes = file_size(err_path);
+    err_bytes = check_file_size(err_path);
     unlink(err_path);
 
     CHECK(rc > 0, "the reply was received: %d bytes", rc);

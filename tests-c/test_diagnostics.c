@@ -10,17 +10,6 @@
 #include <unistd.h>
 #include "check.h"
 
-static long file_size(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    long n;
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fclose(f);
-    return n;
-}
-
 int main(void)
 {
     const char *logfile = getenv("PCMK_logfile");
@@ -52,8 +41,8 @@ int main(void)
     fflush(stderr);
     dup2(saved_err, 2);
     dup2(saved_out, 1);
-    err_bytes = file_size(err_path);
-    out_bytes = file_size(out_path);
+    err_bytes = check_file_size(err_path);
+    out_bytes = check_file_size(out_path);
     unlink(err_path);
     unlink(out_path);
 
