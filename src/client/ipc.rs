@@ -112,22 +112,25 @@ impl IpcClient {
         // The credential check runs before any file the server names is opened (3.0.0 checks
         // after libqb opened them; the result is the same).
         let ids = daemon_user();
-        let mut refused = None;
-        let judged = Connection::connect_checked(&self.name, &opts, |cred| match ids {
-            Ok((uid, gid)) => match Authenticity::judge(cred, uid, gid) {
-                Authenticity::Unauthorized(c) => {
-                    refused = Some(c);
-                    false
+        // the server's credentials, and whether they passed
+        let mut seen = None;
+        let judged = Connection::connect_checked(&self.name, &opts, |cred| {
+            let pass = match ids {
+                Ok((uid, gid)) => {
+                    matches!(
+                        Authenticity::judge(cred, uid, gid),
+                        Authenticity::Authentic(_)
+                    )
                 }
-                Authenticity::Authentic(_) => true,
-            },
-            // answered below, once connected, as 3.0.0 orders it
-            Err(_) => true,
+                // answered below, once connected, as 3.0.0 orders it
+                Err(_) => true,
+            };
+            seen = Some((cred, pass));
+            pass
         });
-        let conn = match judged {
-            Ok(c) => c,
-            Err(_) if refused.is_some() => {
-                let c = refused.expect("set by the check");
+        let conn = match (judged, seen) {
+            (Ok(c), _) => c,
+            (Err(_), Some((c, false))) => {
                 let (uid, gid) = ids.unwrap_or_default();
                 log!(
                     Level::Info,
@@ -139,7 +142,7 @@ impl IpcClient {
                 );
                 return rc::RC_IPC_UNAUTHORIZED;
             }
-            Err(e) => {
+            (Err(e), _) => {
                 log!(Level::Info, "Could not connect to {} IPC: {e}", self.name);
                 return e.errno();
             }
@@ -148,10 +151,7 @@ impl IpcClient {
             return errno;
         }
         self.fd = conn.poll_fd();
-        let cred = match conn.peer_credentials() {
-            Ok(c) => c,
-            Err(e) => return e.errno(),
-        };
+        let (cred, _) = seen.expect("the check saw the server's credentials");
         self.max_buf_size = conn.max_msg_size();
         if self.max_buf_size > self.buf_size {
             self.buf_size = self.max_buf_size;
