@@ -1,8 +1,9 @@
 //! The transport when a peer misbehaves: a server that never answers the handshake, one that
 //! answers in pieces and pushes descriptors, one that names files outside libqb's naming, and a
-//! connection whose shared ring is scribbled on while in use. libqb's client hangs, fails, keeps
-//! the descriptors, opens the files or reads out of bounds (docs/differences.md T1, T2, T4, T8,
-//! T9); here each is a clear error or handled.
+//! connection whose shared ring is scribbled on while in use, and an event whose notification
+//! byte never comes. libqb's client hangs, fails, keeps the descriptors, opens the files or reads
+//! out of bounds (docs/differences.md T1, T2, T4, T6, T8, T9); here each is a clear error or
+//! handled.
 
 mod common;
 
@@ -222,4 +223,36 @@ fn a_server_naming_files_outside_libqbs_naming_is_refused_before_anything_is_ope
     assert!(!has_fd_on(&victim));
     server.join().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_event_whose_notification_byte_never_comes_is_delivered_after_a_bounded_wait() {
+    // libqb's client waits without limit for the byte a server sends after each event (T6).
+    // Here the real server sends it, and the test takes it off the socket first.
+    let server = EchoServer::start("shm", 131072);
+    let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
+    send_retrying(&mut conn, &[&request_header(1, 8), b"events 1"]);
+    conn.recv_response(Some(Duration::from_secs(5)), |_| ())
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let n = unsafe {
+        libc::recv(
+            conn.poll_fd(),
+            byte.as_mut_ptr().cast(),
+            1,
+            libc::MSG_DONTWAIT,
+        )
+    };
+    assert_eq!(n, 1, "the event's notification byte was on the socket");
+    let t = Instant::now();
+    let text = conn
+        .recv_event(Some(Duration::from_secs(1)), |m| m[24..].to_vec())
+        .unwrap();
+    assert_eq!(text, b"event 1");
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(30),
+        "{waited:?}"
+    );
+    assert!(conn.is_connected());
 }
