@@ -1,7 +1,8 @@
 //! A node's status through the typed daemon clients: pacemakerd's state, the controller's
 //! ping, the node list. `cargo run --example status` on a node (scripts/demo starts one).
 
-use pcmk_ipc_rs::client::daemons::{Controller, Pacemakerd};
+use pcmk_ipc_rs::client::controld::Controller;
+use pcmk_ipc_rs::client::pacemakerd::Pacemakerd;
 use std::time::Duration;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

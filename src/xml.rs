@@ -165,9 +165,16 @@ impl<'a> Node<'a> {
 }
 
 /// A parsed document, freed on drop unless handed over with [`Document::into_raw_root`].
+///
+/// In a process with Pacemaker's libcrmcommon 3.0 (see [`crate::crmcommon`]) it is
+/// libcrmcommon's own tree, parsed by its `pcmk__xml_parse` (private data on every node, as
+/// its XML functions expect) and freed by its `pcmk__xml_free`; elsewhere a plain libxml2
+/// document.
 pub struct Document {
     doc: *mut c_void,
     root: *mut xmlNode,
+    /// libcrmcommon's free, for its trees.
+    crm_free: Option<unsafe extern "C" fn(*mut c_void)>,
 }
 
 // SAFETY: a libxml2 document is plain heap memory owned by this value alone.
@@ -204,8 +211,31 @@ impl Document {
                 xmlFreeDoc(doc);
                 return None;
             }
-            Some(Document { doc, root })
+            Some(Document {
+                doc,
+                root,
+                crm_free: None,
+            })
         }
+    }
+
+    /// Parse the text of a received message as Pacemaker 3.0.0 does (`pcmk__xml_parse`): with
+    /// libcrmcommon's own parser when the process has it (the tree is then exactly what
+    /// libcrmcommon would hand over), else as [`Document::parse`].
+    pub fn parse_received(text: &CStr) -> Option<Document> {
+        let Some(crm) = crate::crmcommon::xml() else {
+            return Document::parse(text.to_bytes());
+        };
+        // SAFETY: libcrmcommon's parser on a NUL-terminated string; it returns NULL or the root
+        // element of a new document that it owns.
+        let root = unsafe { (crm.parse)(text.as_ptr()) }.cast::<xmlNode>();
+        // SAFETY: a root element libcrmcommon just made.
+        let node = unsafe { root.as_ref() }?;
+        Some(Document {
+            doc: node.doc,
+            root,
+            crm_free: Some(crm.free),
+        })
     }
 
     /// The root element.
@@ -215,7 +245,7 @@ impl Document {
     }
 
     /// Give the document to a C caller: its root element, to be freed with
-    /// `xmlFreeDoc(root->doc)`.
+    /// `xmlFreeDoc(root->doc)` (libcrmcommon's trees with `pcmk__xml_free(root)`, as its own).
     pub fn into_raw_root(self) -> *mut xmlNode {
         let root = self.root;
         std::mem::forget(self);
@@ -225,8 +255,12 @@ impl Document {
 
 impl Drop for Document {
     fn drop(&mut self) {
-        // SAFETY: a document this value owns.
-        unsafe { xmlFreeDoc(self.doc) };
+        match self.crm_free {
+            // SAFETY: the root of a tree libcrmcommon made; freeing it frees the document.
+            Some(free) => unsafe { free(self.root.cast()) },
+            // SAFETY: a document this value owns.
+            None => unsafe { xmlFreeDoc(self.doc) },
+        }
     }
 }
 
@@ -266,9 +300,12 @@ impl XmlNode for Node<'_> {
         let mut a = self.0.properties;
         // SAFETY: the attribute list of a valid node (see `from_ptr`).
         while let Some(attr) = unsafe { a.as_ref() } {
-            // an attribute without a value (no text child, or one without content) is not sent
+            // an attribute without a value (no text child, or one without content) is not sent,
+            // nor one that Pacemaker keeps only to track its deletion
+            // SAFETY: as above; `_private` is the attribute's own.
+            let deleted = unsafe { crate::crmcommon::attribute_is_deleted(attr._private) };
             // SAFETY: as above.
-            if let Some(text) = unsafe { attr.children.as_ref() } {
+            if let Some(text) = unsafe { attr.children.as_ref() }.filter(|_| !deleted) {
                 if !text.content.is_null() {
                     f(c_bytes(attr.name), c_bytes(text.content));
                 }
@@ -286,8 +323,8 @@ impl XmlNode for Node<'_> {
     }
 }
 
-/// Parse XML text into a new libxml2 document and return its root element (NULL on error), for
-/// a C caller to free with `xmlFreeDoc(root->doc)`.
-pub fn parse(text: &[u8]) -> *mut xmlNode {
-    Document::parse(text).map_or(std::ptr::null_mut(), Document::into_raw_root)
+/// Parse a received message's text into a new tree (see [`Document::parse_received`]) and
+/// return its root element (NULL on error), for a C caller to free.
+pub fn parse_received(text: &CStr) -> *mut xmlNode {
+    Document::parse_received(text).map_or(std::ptr::null_mut(), Document::into_raw_root)
 }

@@ -1,9 +1,10 @@
 //! The typed daemon clients against a live node (ignored by a plain `cargo test`; scripts/test
 //! runs them inside `scripts/pcmk-node run 2.1|3.0`).
 
-use pcmk_ipc_rs::client::daemons::{
-    AttributeManager, Controller, Pacemakerd, PacemakerdState, Scheduler,
-};
+use pcmk_ipc_rs::client::attrd::AttributeManager;
+use pcmk_ipc_rs::client::controld::Controller;
+use pcmk_ipc_rs::client::pacemakerd::{Pacemakerd, PacemakerdState};
+use pcmk_ipc_rs::client::schedulerd::Scheduler;
 use pcmk_ipc_rs::client::{Client, Error};
 use std::time::Duration;
 

@@ -56,6 +56,11 @@ fn now_s() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// C's `strerror`, as Pacemaker's messages print errno values.
+fn strerror(errno: i32) -> String {
+    rc::describe(errno)
+}
+
 fn frame_error_legacy(e: FrameError) -> i32 {
     match e {
         FrameError::Decompress(DecompressError::BadInput) => rc::rc2legacy(rc::RC_BAD_INPUT),
@@ -104,7 +109,12 @@ impl IpcClient {
     pub fn connect(&mut self) -> i32 {
         self.need_reply = false;
         self.conn = None;
-        log!(Level::Debug, "Connecting to {} IPC", self.name);
+        log!(
+            Level::Debug,
+            "pcmk__connect_generic_ipc",
+            "Connecting to {} IPC",
+            self.name
+        );
         let opts = ConnectOptions {
             max_msg_size: self.buf_size,
             ..ConnectOptions::default()
@@ -134,6 +144,7 @@ impl IpcClient {
                 let (uid, gid) = ids.unwrap_or_default();
                 log!(
                     Level::Info,
+                    "pcmk__connect_generic_ipc",
                     "{} IPC provider authentication failed: process {} has uid {} (expected {uid}) and gid {} (expected {gid})",
                     self.name,
                     c.pid,
@@ -143,7 +154,12 @@ impl IpcClient {
                 return rc::RC_IPC_UNAUTHORIZED;
             }
             (Err(e), _) => {
-                log!(Level::Info, "Could not connect to {} IPC: {e}", self.name);
+                log!(
+                    Level::Debug,
+                    "pcmk__connect_generic_ipc",
+                    "Could not connect to {} IPC: {e}",
+                    self.name
+                );
                 return e.errno();
             }
         };
@@ -158,6 +174,7 @@ impl IpcClient {
         }
         log!(
             Level::Debug,
+            "pcmk__connect_generic_ipc",
             "Connected to {} IPC (server pid {}, {:?}, messages up to {} bytes)",
             self.name,
             cred.pid,
@@ -171,7 +188,12 @@ impl IpcClient {
     /// Close the connection (`crm_ipc_close`); the object stays usable.
     pub fn close(&mut self) {
         if self.conn.take().is_some() {
-            log!(Level::Debug, "Disconnected from {} IPC", self.name);
+            log!(
+                Level::Debug,
+                "crm_ipc_close",
+                "Disconnected from {} IPC",
+                self.name
+            );
         }
     }
 
@@ -276,12 +298,13 @@ impl IpcClient {
                 let header = match taken {
                     Ok(h) => h,
                     Err(FrameError::Version(v)) => {
-                        log!(Level::Error, "Filtering incompatible v{v} IPC message (only versions <= {IPC_VERSION} supported)");
+                        log!(Level::Error, "pcmk__valid_ipc_header", "Filtering incompatible v{v} IPC message (only versions <= {IPC_VERSION} supported)");
                         return -(libc::EBADMSG as i64);
                     }
                     Err(e) => {
                         log!(
                             Level::Error,
+                            "crm_ipc_read",
                             "Could not use a message from {} IPC: {e:?}",
                             self.name
                         );
@@ -294,7 +317,12 @@ impl IpcClient {
             Err(e) if e.errno() == libc::EAGAIN => -(libc::EAGAIN as i64),
             Err(e) => {
                 if !self.connected() || e.errno() == libc::ENOTCONN {
-                    log!(Level::Error, "Connection to {} IPC failed", self.name);
+                    log!(
+                        Level::Error,
+                        "crm_ipc_read",
+                        "Connection to {} IPC failed",
+                        self.name
+                    );
                 }
                 -(libc::ENOMSG as i64)
             }
@@ -319,6 +347,12 @@ impl IpcClient {
         &b[..end]
     }
 
+    /// The text of the last message received, as the C string a C caller reads.
+    pub fn text_cstr(&self) -> &std::ffi::CStr {
+        // the buffer always ends with a NUL (see `take`)
+        std::ffi::CStr::from_bytes_until_nul(self.buffer()).unwrap_or_default()
+    }
+
     /// The header flags of the last message received (`crm_ipc_buffer_flags`).
     pub fn buffer_flags(&self) -> u32 {
         Header::decode(&self.buffer).map_or(0, |h| h.flags)
@@ -332,6 +366,7 @@ impl IpcClient {
         if !self.connected() {
             log!(
                 Level::Notice,
+                "crm_ipc_send",
                 "Can't send {} IPC requests: Connection closed",
                 self.name
             );
@@ -343,6 +378,7 @@ impl IpcClient {
             if self.receive_response(wait).is_err() {
                 log!(
                     Level::Warning,
+                    "crm_ipc_send",
                     "Sending {} IPC disabled until pending reply received",
                     self.name
                 );
@@ -350,6 +386,7 @@ impl IpcClient {
             }
             log!(
                 Level::Notice,
+                "crm_ipc_send",
                 "Sending {} IPC re-enabled after pending reply received",
                 self.name
             );
@@ -387,6 +424,7 @@ impl IpcClient {
                 None => {
                     log!(
                         Level::Error,
+                        "pcmk__ipc_prepare_iov",
                         "Could not compress {}-byte message into less than IPC limit of {limit} bytes; set PCMK_ipc_buffer to higher value",
                         text.len() + 1
                     );
@@ -399,6 +437,7 @@ impl IpcClient {
             (HEADER_SIZE + parts[1..nparts].iter().map(|p| p.len()).sum::<usize>()) as i32;
         log!(
             Level::Debug,
+            "crm_ipc_send",
             "Sending {} IPC request {id} ({} bytes{})",
             self.name,
             header.size,
@@ -475,21 +514,31 @@ impl IpcClient {
         if !up {
             log!(
                 Level::Notice,
-                "Couldn't send {} IPC request {id}: Connection closed (rc={})",
+                "crm_ipc_send",
+                "Couldn't send {} IPC request {id}: Connection closed | rc={}",
                 self.name,
                 result.rc
             );
         } else if result.rc == -libc::ETIMEDOUT {
             log!(
                 Level::Warning,
-                "{} IPC request {id} failed: timed out after {ms_timeout}ms",
-                self.name
+                "crm_ipc_send",
+                "{} IPC request {id} failed: {} after {ms_timeout}ms | rc={}",
+                self.name,
+                strerror(libc::ETIMEDOUT),
+                result.rc
             );
         } else if result.rc <= 0 {
             log!(
                 Level::Warning,
-                "{} IPC request {id} failed (rc={})",
+                "crm_ipc_send",
+                "{} IPC request {id} failed: {} | rc={}",
                 self.name,
+                if result.rc == 0 {
+                    "No bytes sent".to_owned()
+                } else {
+                    strerror(-result.rc)
+                },
                 result.rc
             );
         }
@@ -521,17 +570,23 @@ impl IpcClient {
                     bytes = n as i32;
                     match taken {
                         Err(FrameError::Decompress(e)) => {
-                            log!(Level::Error, "Decompression failed: {e:?}");
                             let code = match e {
                                 DecompressError::BadInput => rc::RC_BAD_INPUT,
                                 DecompressError::TooBig => libc::EFBIG,
                             };
+                            log!(
+                                Level::Error,
+                                "crm_ipc_decompress",
+                                "Decompression failed: {} | rc={code}",
+                                rc::describe(code)
+                            );
                             return (code, bytes, true);
                         }
                         Err(e) => {
                             // not a message Pacemaker could read either: drop it and wait on
                             log!(
                                 Level::Error,
+                                "internal_ipc_get_reply",
                                 "Discarding unusable reply from {} IPC: {e:?}",
                                 self.name
                             );
@@ -539,6 +594,7 @@ impl IpcClient {
                         Ok(h) if h.id == id => {
                             log!(
                                 Level::Debug,
+                                "internal_ipc_get_reply",
                                 "Received {} IPC reply {id} ({bytes} bytes)",
                                 self.name
                             );
@@ -547,6 +603,7 @@ impl IpcClient {
                         Ok(h) => {
                             log!(
                                 Level::Error,
+                                "internal_ipc_get_reply",
                                 "Discarding {} reply {} (need {id})",
                                 if h.id < id { "old" } else { "newer" },
                                 h.id
@@ -560,6 +617,7 @@ impl IpcClient {
                     if !self.connected() {
                         log!(
                             Level::Error,
+                            "internal_ipc_get_reply",
                             "{} IPC provider disconnected while waiting for message {id}",
                             self.name
                         );

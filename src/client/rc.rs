@@ -29,6 +29,29 @@ pub fn legacy2rc(legacy: i32) -> i32 {
     }
 }
 
+/// `pcmk_rc_str`: the text of a standard code (for an errno, C's `strerror`).
+pub fn describe(rc: i32) -> String {
+    match rc {
+        OK => "OK".to_owned(),
+        RC_ERROR => "Error".to_owned(),
+        RC_IPC_UNAUTHORIZED => "IPC server is blocked by unauthorized process".to_owned(),
+        RC_BAD_INPUT => "Bad input value provided".to_owned(),
+        e if e > 0 => {
+            // SAFETY: strerror returns a static or thread-local NUL-terminated string.
+            let p = unsafe { libc::strerror(e) };
+            if p.is_null() {
+                format!("Unknown error {e}")
+            } else {
+                // SAFETY: as above.
+                unsafe { std::ffi::CStr::from_ptr(p) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+        }
+        e => format!("Unknown error {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,6 +57,12 @@ pub fn attr_int(text: Option<&[u8]>) -> Option<i32> {
     attr_ll(text).map(|v| i32::try_from(v).unwrap_or(-1))
 }
 
+/// An attribute value as an owned string ("" when absent).
+pub fn owned(v: Option<&std::ffi::CStr>) -> String {
+    v.map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

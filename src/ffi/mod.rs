@@ -64,6 +64,7 @@ fn panic_quietly() {
         }
         crate::client::log::log!(
             crate::client::log::Level::Error,
+            "pcmk-ipc-rs",
             "internal error (please report): {info}"
         );
         IN_HOOK.with(|h| h.set(false));
@@ -77,9 +78,57 @@ macro_rules! cstr {
     };
 }
 
-mod api;
-mod daemons;
-mod ipc;
+/// A C string for an optional borrowed value (NULL for `None`).
+fn cptr(s: Option<&std::ffi::CStr>) -> *const libc::c_char {
+    s.map_or(std::ptr::null(), std::ffi::CStr::as_ptr)
+}
+
+/// A C pointer for an optional node of a tree (NULL for `None`).
+fn nptr(n: Option<crate::xml::Node<'_>>) -> *mut crate::xml::xmlNode {
+    n.map_or(std::ptr::null_mut(), |n| n.as_ptr())
+}
+
+/// A C string argument as text (`None` for NULL).
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string.
+unsafe fn opt_str(p: *const libc::c_char) -> Option<String> {
+    // SAFETY: see above.
+    (!p.is_null()).then(|| {
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
+/// A GList of pointers to `items`, freed on drop (the items are not).
+struct List(*mut glib_sys::GList);
+
+impl List {
+    fn of<T>(items: &mut [T]) -> List {
+        let mut l = std::ptr::null_mut();
+        for item in items.iter_mut().rev() {
+            // SAFETY: prepending a pointer that outlives the list (the caller keeps `items`).
+            l = unsafe { glib_sys::g_list_prepend(l, (item as *mut T).cast()) };
+        }
+        List(l)
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        // SAFETY: a list we built; its data is not ours to free.
+        unsafe { glib_sys::g_list_free(self.0) };
+    }
+}
+
+mod attrd;
+mod controld;
+mod crm_ipc;
+mod ipc_api;
+mod mainloop;
+mod pacemakerd;
+mod schedulerd;
 
 #[cfg(test)]
 mod tests {

@@ -136,6 +136,11 @@ struct crm_ipc_s;
 struct pcmk_ipc_api_s;
 
 /**
+ * `crm_ipc_t`, Pacemaker's name for the connection object.
+ */
+typedef struct crm_ipc_s crm_ipc_t;
+
+/**
  * `pcmk_ipc_api_t`, Pacemaker's name for the object.
  */
 typedef struct pcmk_ipc_api_s pcmk_ipc_api_t;
@@ -147,122 +152,9 @@ typedef struct pcmk_ipc_api_s pcmk_ipc_api_t;
  */
 typedef void (*pcmk_ipc_callback_t)(pcmk_ipc_api_t *api, enum pcmk_ipc_event event_type, crm_exit_t status, void *event_data, void *user_data);
 
-/**
- * `crm_ipc_t`, Pacemaker's name for the connection object.
- */
-typedef struct crm_ipc_s crm_ipc_t;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
-
-/**
- * Create an IPC API object for a server.
- *
- * # Returns
- * 0 and the object in `*api` (to free with `pcmk_free_ipc_api`); `EINVAL` if `api` is NULL;
- * `EOPNOTSUPP` for a server this API does not serve (the CIB manager, executor, fencer,
- * unknown values), with `*api` set to NULL.
- *
- * # Safety
- * `api` is NULL or valid for a write.
- */
-int pcmk_new_ipc_api(pcmk_ipc_api_t **api, enum pcmk_ipc_server server);
-
-/**
- * Free an IPC API object, disconnecting it first (which calls the callback with a disconnect
- * event). In main-loop mode the object goes with its GLib source: at once, or, from inside
- * its own callback, when that dispatch returns.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`, not used afterwards.
- */
-void pcmk_free_ipc_api(pcmk_ipc_api_t *api);
-
-/**
- * Connect an IPC API object to its daemon.
- *
- * # Returns
- * 0 (also when already connected, keeping the dispatch type); `EINVAL` for a NULL object;
- * the connect's errno (e.g. `ECONNREFUSED` when the daemon is not running);
- * `pcmk_rc_ipc_unauthorized` (-1018) for a daemon running as someone else.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`.
- */
-int pcmk_connect_ipc(pcmk_ipc_api_t *api, enum pcmk_ipc_dispatch dispatch_type);
-
-/**
- * Disconnect an IPC API object (its callback gets a disconnect event). The object stays
- * usable: `pcmk_connect_ipc` connects it again.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`.
- */
-void pcmk_disconnect_ipc(pcmk_ipc_api_t *api);
-
-/**
- * Wait up to `timeout_ms` (negative: no limit) for something to read, in poll mode.
- *
- * # Returns
- * 0 when there is something, `EAGAIN` when not, `EINVAL` for a NULL object or one not in poll
- * mode, `ENOTCONN` when not connected, an errno of `poll` otherwise.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`.
- */
-int pcmk_poll_ipc(const pcmk_ipc_api_t *api, int timeout_ms);
-
-/**
- * Read and dispatch every message waiting (poll mode, or events in sync mode); the callback
- * runs for each reply.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`.
- */
-void pcmk_dispatch_ipc(pcmk_ipc_api_t *api);
-
-/**
- * Register (or replace, or with NULL remove) the callback for IPC API events.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`; `cb` is NULL or a function of the
- * callback type; `user_data` is passed back as given and never freed.
- */
-void pcmk_register_ipc_callback(pcmk_ipc_api_t *api, pcmk_ipc_callback_t cb, void *user_data);
-
-/**
- * The IPC name of an object's daemon (`for_log` false: "attrd", "crmd", "pacemakerd",
- * "pengine"), or its name for humans (`for_log` true: "controller", ...).
- *
- * # Returns
- * A static string; for a NULL object "Pacemaker" (`for_log`) or NULL.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`.
- */
-const char *pcmk_ipc_name(const pcmk_ipc_api_t *api, bool for_log);
-
-/**
- * Whether an IPC API object is connected.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`.
- */
-bool pcmk_ipc_is_connected(pcmk_ipc_api_t *api);
-
-/**
- * Ask a daemon (attribute manager, controller, pacemakerd) to purge a node from its peer
- * cache.
- *
- * # Returns
- * 0; `EINVAL` for a NULL object or neither name nor id; `EOPNOTSUPP` for the scheduler;
- * `ENOTCONN` when not connected; another standard code from sending.
- *
- * # Safety
- * `api` is NULL or an object from `pcmk_new_ipc_api`; `node_name` is NULL or a string.
- */
-int pcmk_ipc_purge_node(pcmk_ipc_api_t *api, const char *node_name, uint32_t nodeid);
 
 /**
  * Create a connection object for the IPC service `name` with a buffer of at least `max_size`
@@ -421,6 +313,114 @@ int crm_ipc_is_authentic_process(int sock,
                                  pid_t *gotpid,
                                  uid_t *gotuid,
                                  gid_t *gotgid);
+
+/**
+ * Create an IPC API object for a server.
+ *
+ * # Returns
+ * 0 and the object in `*api` (to free with `pcmk_free_ipc_api`); `EINVAL` if `api` is NULL;
+ * `EOPNOTSUPP` for a server this API does not serve (the CIB manager, executor, fencer,
+ * unknown values), with `*api` set to NULL.
+ *
+ * # Safety
+ * `api` is NULL or valid for a write.
+ */
+int pcmk_new_ipc_api(pcmk_ipc_api_t **api, enum pcmk_ipc_server server);
+
+/**
+ * Free an IPC API object, disconnecting it first (which calls the callback with a disconnect
+ * event). In main-loop mode the object goes with its GLib source: at once, or, from inside
+ * its own callback, when that dispatch returns.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`, not used afterwards.
+ */
+void pcmk_free_ipc_api(pcmk_ipc_api_t *api);
+
+/**
+ * Connect an IPC API object to its daemon.
+ *
+ * # Returns
+ * 0 (also when already connected, keeping the dispatch type); `EINVAL` for a NULL object;
+ * the connect's errno (e.g. `ECONNREFUSED` when the daemon is not running);
+ * `pcmk_rc_ipc_unauthorized` (-1018) for a daemon running as someone else.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+int pcmk_connect_ipc(pcmk_ipc_api_t *api, enum pcmk_ipc_dispatch dispatch_type);
+
+/**
+ * Disconnect an IPC API object (its callback gets a disconnect event). The object stays
+ * usable: `pcmk_connect_ipc` connects it again.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+void pcmk_disconnect_ipc(pcmk_ipc_api_t *api);
+
+/**
+ * Wait up to `timeout_ms` (negative: no limit) for something to read, in poll mode.
+ *
+ * # Returns
+ * 0 when there is something, `EAGAIN` when not, `EINVAL` for a NULL object or one not in poll
+ * mode, `ENOTCONN` when not connected, an errno of `poll` otherwise.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+int pcmk_poll_ipc(const pcmk_ipc_api_t *api, int timeout_ms);
+
+/**
+ * Read and dispatch every message waiting (poll mode, or events in sync mode); the callback
+ * runs for each reply.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+void pcmk_dispatch_ipc(pcmk_ipc_api_t *api);
+
+/**
+ * Register (or replace, or with NULL remove) the callback for IPC API events.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`; `cb` is NULL or a function of the
+ * callback type; `user_data` is passed back as given and never freed.
+ */
+void pcmk_register_ipc_callback(pcmk_ipc_api_t *api, pcmk_ipc_callback_t cb, void *user_data);
+
+/**
+ * The IPC name of an object's daemon (`for_log` false: "attrd", "crmd", "pacemakerd",
+ * "pengine"), or its name for humans (`for_log` true: "controller", ...).
+ *
+ * # Returns
+ * A static string; for a NULL object "Pacemaker" (`for_log`) or NULL.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+const char *pcmk_ipc_name(const pcmk_ipc_api_t *api, bool for_log);
+
+/**
+ * Whether an IPC API object is connected.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`.
+ */
+bool pcmk_ipc_is_connected(pcmk_ipc_api_t *api);
+
+/**
+ * Ask a daemon (attribute manager, controller, pacemakerd) to purge a node from its peer
+ * cache.
+ *
+ * # Returns
+ * 0; `EINVAL` for a NULL object or neither name nor id; `EOPNOTSUPP` for the scheduler;
+ * `ENOTCONN` when not connected; another standard code from sending.
+ *
+ * # Safety
+ * `api` is NULL or an object from `pcmk_new_ipc_api`; `node_name` is NULL or a string.
+ */
+int pcmk_ipc_purge_node(pcmk_ipc_api_t *api, const char *node_name, uint32_t nodeid);
 
 #ifdef __cplusplus
 } // extern "C"

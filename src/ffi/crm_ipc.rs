@@ -200,7 +200,7 @@ pub unsafe extern "C" fn crm_ipc_send(
         let sent = c.send(text.as_deref(), flags, ms_timeout);
         if sent.rc > 0 && sent.replied && !reply.is_null() {
             // SAFETY: reply is valid for a write (# Safety).
-            unsafe { *reply = libxml::parse(c.text()) };
+            unsafe { *reply = libxml::parse_received(c.text_cstr()) };
         }
         sent.rc
     })

@@ -1,14 +1,14 @@
 //! `pcmk_*` of `crm/common/ipc.h`: the daemon API object, its callbacks and dispatch modes.
 //!
-//! The object (`pcmk_ipc_api_t`) is a box holding [`client::daemon::Api`] behind a reentrant
+//! The object (`pcmk_ipc_api_t`) is a box holding [`client::ipc_api::Api`] behind a reentrant
 //! mutex (calls from other threads wait; the callback's own thread may call back in) and a
 //! `RefCell` that is only borrowed between callbacks. Every entry point runs inside [`enter`],
 //! which counts nested calls: an object freed from inside its own callback is released when the
 //! outermost call returns, never while something still uses it. In main-loop mode the object
 //! is released by its GLib source's destroy notification, as in Pacemaker 3.0.0.
 
-use super::daemons;
-use crate::client::daemon::{self, dispatch, Api, ApiCell, Event};
+use super::{attrd, controld, opt_str, pacemakerd, schedulerd};
+use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Reply, Request};
 use crate::client::rc;
 use glib_sys::{gboolean, gpointer, GIOChannel, GIOCondition};
 use libc::{c_char, c_int, c_uint, c_void};
@@ -135,7 +135,7 @@ impl ApiCell for Handle<'_> {
         };
         let Some(cb) = cb else { return };
         let kind = event.kind as c_int;
-        daemons::with_event_data(event, |data| {
+        with_event_data(event, |data| {
             // SAFETY: the caller registered this callback for this object; no borrow of the
             // object is held, so the callback may call any function on it.
             unsafe { cb(self.ptr, kind, event.status, data, user_data) }
@@ -275,7 +275,7 @@ fn disconnect_handle(h: &Handle<'_>) {
         }
         dispatch::POLL | dispatch::SYNC => {
             h.obj.free_on_disconnect.set(false);
-            daemon::disconnect(h);
+            ipc_api::disconnect(h);
         }
         _ => {}
     }
@@ -362,7 +362,7 @@ unsafe extern "C" fn source_dispatch(
         let hangup =
             condition & (glib_sys::G_IO_HUP | glib_sys::G_IO_NVAL | glib_sys::G_IO_ERR) != 0;
         let keep = enter(data.cast(), |h| {
-            daemon::dispatch_source(h, readable, hangup, 10)
+            ipc_api::dispatch_source(h, readable, hangup, 10)
         })
         .unwrap_or(false);
         if keep {
@@ -378,7 +378,7 @@ unsafe extern "C" fn source_destroyed(data: gpointer) {
     boundary!((), {
         enter(data.cast(), |h| {
             h.obj.source.set(0);
-            daemon::disconnect(h);
+            ipc_api::disconnect(h);
             if h.obj.free_on_disconnect.get() {
                 h.obj.free_pending.set(true);
             }
@@ -452,7 +452,7 @@ pub unsafe extern "C" fn pcmk_poll_ipc(api: *const pcmk_ipc_api_t, timeout_ms: c
 #[no_mangle]
 pub unsafe extern "C" fn pcmk_dispatch_ipc(api: *mut pcmk_ipc_api_t) {
     boundary!((), {
-        enter(api, |h| daemon::dispatch_pending(h));
+        enter(api, |h| ipc_api::dispatch_pending(h));
     })
 }
 
@@ -510,8 +510,8 @@ pub unsafe extern "C" fn pcmk_ipc_name(api: *const pcmk_ipc_api_t, for_log: bool
         match (server, for_log) {
             (None, true) => cstr!("Pacemaker"),
             (None, false) => std::ptr::null(),
-            (Some(s), true) => static_c(daemon::log_name(s)),
-            (Some(s), false) => daemon::ipc_name(s).map_or(std::ptr::null(), static_c),
+            (Some(s), true) => static_c(ipc_api::log_name(s)),
+            (Some(s), false) => ipc_api::ipc_name(s).map_or(std::ptr::null(), static_c),
         }
     })
 }
@@ -544,14 +544,39 @@ pub unsafe extern "C" fn pcmk_ipc_purge_node(
 ) -> c_int {
     boundary!(libc::EINVAL, {
         // SAFETY: NULL or a string (# Safety).
-        let name = unsafe { daemons::opt_str(node_name) };
+        let name = unsafe { opt_str(node_name) };
         enter(api, |h| {
             match h.with(|a| a.purge_request(name.as_deref(), nodeid)) {
-                Some(Ok(req)) => daemon::send_request(h, &req),
+                Some(Ok(req)) => ipc_api::send_request(h, &req),
                 Some(Err(code)) => code,
                 None => libc::EINVAL,
             }
         })
         .unwrap_or(libc::EINVAL)
     })
+}
+
+/// Call `f` with the C structure of an event's data (NULL for none); it lives for the call.
+fn with_event_data(event: &Event<'_>, f: impl FnOnce(*mut c_void)) {
+    match &event.data {
+        None => f(std::ptr::null_mut()),
+        Some(Reply::Pacemakerd(r)) => pacemakerd::with_reply(r, f),
+        Some(Reply::Controld(r)) => controld::with_reply(r, f),
+        Some(Reply::Schedulerd(r)) => schedulerd::with_reply(r, f),
+        Some(Reply::Attrd(r)) => attrd::with_reply(r, f),
+    }
+}
+
+/// Build a request on the object and send it (`pcmk__send_ipc_request`); `EINVAL` for a NULL
+/// object.
+pub(super) fn send_built(
+    api: *mut pcmk_ipc_api_t,
+    build: impl FnOnce(&mut Api) -> Result<Request, i32>,
+) -> c_int {
+    enter(api, |h| match h.with(build) {
+        Some(Ok(req)) => ipc_api::send_request(h, &req),
+        Some(Err(code)) => code,
+        None => libc::EINVAL,
+    })
+    .unwrap_or(libc::EINVAL)
 }

@@ -1,0 +1,609 @@
+//! The daemon API object, with the semantics of Pacemaker 3.0.0's `pcmk_ipc_api_t`
+//! (`lib/common/ipc_client.c`): which daemons it serves, connecting and disconnecting, the
+//! events it delivers, and the dispatch loops of the sync, poll and main-loop modes. What each
+//! daemon's requests and replies look like lives in that daemon's module (`attrd`, `controld`,
+//! `pacemakerd`, `schedulerd`), as in Pacemaker's `ipc_<daemon>.c`.
+//!
+//! The object itself ([`Api`]) holds no callback. The loops take an [`ApiCell`]: something that
+//! lends the `Api` for short moments and delivers events to the user while lending nothing, so
+//! that a C callback may call back into the same object (even free it) without aliasing.
+
+pub use super::attrd::{AttrPair, AttrdReply};
+pub use super::controld::{ControldData, ControldNode, ControldReply};
+use super::ipc::IpcClient;
+use super::message::{new_request, system_name_or, Element};
+pub use super::pacemakerd::PacemakerdReply;
+pub use super::schedulerd::SchedulerdReply;
+use super::{attrd, controld, pacemakerd, rc, schedulerd};
+use crate::wire::flags;
+use crate::xml::{Document, Node};
+use std::time::{Duration, Instant};
+
+/// `enum pcmk_ipc_server` (3.0.0 values).
+pub mod server {
+    /// Unknown or invalid.
+    pub const UNKNOWN: i32 = 0;
+    /// Attribute manager.
+    pub const ATTRD: i32 = 1;
+    /// CIB manager.
+    pub const BASED: i32 = 2;
+    /// Controller.
+    pub const CONTROLD: i32 = 3;
+    /// Executor.
+    pub const EXECD: i32 = 4;
+    /// Fencer.
+    pub const FENCED: i32 = 5;
+    /// Launcher.
+    pub const PACEMAKERD: i32 = 6;
+    /// Scheduler.
+    pub const SCHEDULERD: i32 = 7;
+}
+
+/// `enum pcmk_ipc_dispatch`.
+pub mod dispatch {
+    /// Attached to GLib's main loop.
+    pub const MAIN: i32 = 0;
+    /// The caller polls and dispatches.
+    pub const POLL: i32 = 1;
+    /// Requests wait for their reply.
+    pub const SYNC: i32 = 2;
+}
+
+/// `enum pcmk_ipc_event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// Result of an asynchronous connect (never emitted, as in 3.0.0).
+    Connect = 0,
+    /// The connection ended.
+    Disconnect = 1,
+    /// A daemon's reply.
+    Reply = 2,
+    /// A notification (never emitted, as in 3.0.0).
+    Notify = 3,
+}
+
+/// `CRM_EX_PROTOCOL`: a reply that cannot be understood.
+pub const CRM_EX_PROTOCOL: i32 = 76;
+/// `CRM_EX_DISCONNECT`: the status of a disconnect event.
+pub const CRM_EX_DISCONNECT: i32 = 102;
+/// `CRM_EX_INDETERMINATE`: an ack that announces the real reply.
+pub const CRM_EX_INDETERMINATE: i32 = 112;
+
+/// The libqb name of a server's IPC, where `pcmk_ipc_name(api, false)` gives one (not for the
+/// CIB manager, executor and fencer, which this API does not serve in 3.0.0).
+pub fn ipc_name(server: i32) -> Option<&'static str> {
+    match server {
+        server::ATTRD => Some("attrd"),
+        server::CONTROLD => Some("crmd"),
+        server::PACEMAKERD => Some("pacemakerd"),
+        server::SCHEDULERD => Some("pengine"),
+        _ => None,
+    }
+}
+
+/// A server's name for humans (`pcmk_ipc_name(api, true)`).
+pub fn log_name(server: i32) -> &'static str {
+    match server {
+        server::ATTRD => "attribute manager",
+        server::BASED => "CIB manager",
+        server::CONTROLD => "controller",
+        server::EXECD => "executor",
+        server::FENCED => "fencer",
+        server::PACEMAKERD => "launcher",
+        server::SCHEDULERD => "scheduler",
+        _ => "Pacemaker",
+    }
+}
+
+pub(crate) fn message_type(server: i32) -> &'static str {
+    match server {
+        server::ATTRD => "attrd",
+        server::BASED => "cib",
+        server::CONTROLD => "crmd",
+        server::EXECD => "lrmd",
+        server::FENCED => "stonith-ng",
+        server::PACEMAKERD => "pacemakerd",
+        server::SCHEDULERD => "pengine",
+        _ => "",
+    }
+}
+
+/// Which server a name designates (`pcmk__parse_server`): process, IPC or message-type names.
+pub(crate) fn parse_server(text: Option<&str>) -> i32 {
+    let Some(t) = text else {
+        return server::UNKNOWN;
+    };
+    let names: [(i32, &[&str]); 7] = [
+        (server::ATTRD, &["pacemaker-attrd", "attrd"]),
+        (
+            server::BASED,
+            &["pacemaker-based", "cib_rw", "cib_ro", "cib_shm", "cib"],
+        ),
+        (
+            server::CONTROLD,
+            &["pacemaker-controld", "crmd", "dc", "tengine"],
+        ),
+        (
+            server::EXECD,
+            &["pacemaker-execd", "pacemaker-remoted", "lrmd"],
+        ),
+        (server::FENCED, &["pacemaker-fenced", "stonith-ng"]),
+        (server::PACEMAKERD, &["pacemakerd"]),
+        (server::SCHEDULERD, &["pacemaker-schedulerd", "pengine"]),
+    ];
+    names
+        .iter()
+        .find(|(_, n)| n.contains(&t))
+        .map_or(server::UNKNOWN, |(s, _)| *s)
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Its XML text.
+    pub text: Vec<u8>,
+    /// Its `reference` attribute, if it has one.
+    pub reference: Option<String>,
+    /// Whether the daemon answers it (a sync-mode send then waits for the answer).
+    pub reply_expected: bool,
+}
+
+/// State a daemon's API keeps.
+#[derive(Debug)]
+pub(crate) enum Daemon {
+    Attrd,
+    Controld { replies_expected: u32 },
+    Pacemakerd { state: i32 },
+    Schedulerd,
+}
+
+/// The decoded data of a reply event (strings and nodes borrow from the reply document).
+#[derive(Debug, Clone)]
+pub enum Reply<'a> {
+    /// pacemakerd.
+    Pacemakerd(PacemakerdReply<'a>),
+    /// The controller.
+    Controld(ControldReply<'a>),
+    /// The scheduler.
+    Schedulerd(SchedulerdReply<'a>),
+    /// The attribute manager.
+    Attrd(AttrdReply<'a>),
+}
+
+/// An event for the user's callback.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// What happened.
+    pub kind: EventKind,
+    /// A `crm_exit_t` (or, for one attribute-manager case, an errno, as 3.0.0 passes it).
+    pub status: i32,
+    /// Decoded reply data (`None` for a disconnect).
+    pub data: Option<Reply<'a>>,
+}
+
+/// A daemon API object (`pcmk_ipc_api_t`).
+#[derive(Debug)]
+pub struct Api {
+    pub(super) server: i32,
+    pub(super) dispatch: i32,
+    ipc_size_max: usize,
+    ipc: Option<IpcClient>,
+    /// Main-loop mode: the connection stays with its GLib source until that source is gone,
+    /// but the API object no longer uses it.
+    detached: bool,
+    pub(super) daemon: Daemon,
+    pub(super) client_uuid: String,
+}
+
+impl Api {
+    /// `pcmk_new_ipc_api`: an unconnected object for one of the servers 3.0.0 serves this way
+    /// (attribute manager, controller, pacemakerd, scheduler). Others: `EOPNOTSUPP`.
+    pub fn new(server: i32) -> Result<Api, i32> {
+        let Some(name) = ipc_name(server) else {
+            return Err(libc::EOPNOTSUPP);
+        };
+        let (daemon, size) = match server {
+            server::ATTRD => (Daemon::Attrd, 0),
+            server::CONTROLD => (
+                Daemon::Controld {
+                    replies_expected: 0,
+                },
+                0,
+            ),
+            server::PACEMAKERD => (Daemon::Pacemakerd { state: -1 }, 0),
+            _ => (Daemon::Schedulerd, 5 * 1024 * 1024),
+        };
+        Ok(Api {
+            server,
+            dispatch: dispatch::MAIN,
+            ipc_size_max: size,
+            ipc: Some(IpcClient::new(name, size)),
+            detached: false,
+            daemon,
+            client_uuid: std::process::id().to_string(),
+        })
+    }
+
+    /// The server (`enum pcmk_ipc_server`).
+    pub fn server(&self) -> i32 {
+        self.server
+    }
+
+    /// The dispatch type last asked for.
+    pub fn dispatch_type(&self) -> i32 {
+        self.dispatch
+    }
+
+    /// The connection, unless disconnected (or detached from its main-loop source).
+    pub fn ipc(&mut self) -> Option<&mut IpcClient> {
+        if self.detached {
+            None
+        } else {
+            self.ipc.as_mut()
+        }
+    }
+
+    /// The connection even while its main-loop source is going away (for that source only).
+    pub fn source_ipc(&mut self) -> Option<&mut IpcClient> {
+        self.ipc.as_mut()
+    }
+
+    /// Whether there is an object to disconnect (`api->ipc != NULL`).
+    pub fn has_ipc(&self) -> bool {
+        self.ipc.is_some() && !self.detached
+    }
+
+    /// `pcmk_ipc_is_connected`.
+    pub fn is_connected(&mut self) -> bool {
+        self.ipc().is_some_and(|c| c.connected())
+    }
+
+    /// `pcmk__connect_ipc` with 2 attempts. For main-loop mode, `attach` is called with the
+    /// freshly connected client and returns a standard code (it registers the GLib source).
+    pub fn connect(
+        &mut self,
+        dispatch_type: i32,
+        attach: &mut dyn FnMut(&mut IpcClient) -> i32,
+    ) -> i32 {
+        if self.ipc.is_none() || self.detached {
+            self.ipc = Some(IpcClient::new(
+                ipc_name(self.server).unwrap_or(""),
+                self.ipc_size_max,
+            ));
+            self.detached = false;
+        }
+        let ipc = self.ipc.as_mut().expect("just made");
+        if ipc.connected() {
+            return rc::OK;
+        }
+        self.dispatch = dispatch_type;
+        let mut code = rc::OK;
+        for attempt in 1..=2 {
+            code = match dispatch_type {
+                dispatch::MAIN => {
+                    let mut c = ipc.connect();
+                    if c == rc::OK {
+                        c = attach(ipc);
+                        if c != rc::OK {
+                            ipc.close();
+                        }
+                    }
+                    c
+                }
+                dispatch::SYNC | dispatch::POLL => {
+                    let c = ipc.connect();
+                    if c != rc::OK {
+                        ipc.close();
+                    }
+                    c
+                }
+                _ => code,
+            };
+            if attempt == 2 || (code != libc::EAGAIN && code != libc::EALREADY) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500 * attempt));
+        }
+        if code != rc::OK {
+            return code;
+        }
+        if let Daemon::Pacemakerd { state } = &mut self.daemon {
+            *state = -1;
+        }
+        let post = if matches!(self.daemon, Daemon::Controld { .. }) {
+            // the controller wants a hello first (and never answers it)
+            let hello = self.controld_hello();
+            self.send_only(&hello)
+        } else {
+            rc::OK
+        };
+        if post != rc::OK {
+            if let Some(c) = self.ipc.as_mut() {
+                c.close();
+            }
+        }
+        post
+    }
+
+    /// Drop the connection (poll and sync modes, or when a main-loop source is gone) and do
+    /// the daemon's post-disconnect work. Returns whether there was a connection object (then
+    /// a disconnect event is due).
+    pub fn disconnect(&mut self) -> bool {
+        let had = self.ipc.take().is_some();
+        self.detached = false;
+        if let Daemon::Pacemakerd { state } = &mut self.daemon {
+            *state = -1;
+        }
+        had
+    }
+
+    /// Main-loop mode: stop using the connection; its source closes it when it goes.
+    pub fn detach(&mut self) {
+        self.detached = true;
+    }
+
+    pub(super) fn flags_for(&self, req: &Request) -> u32 {
+        if self.dispatch == dispatch::SYNC && req.reply_expected {
+            flags::CLIENT_RESPONSE
+        } else {
+            0
+        }
+    }
+
+    /// Send without handling any reply (a request no one answers, like the controller hello).
+    pub(super) fn send_only(&mut self, req: &Request) -> i32 {
+        let flags = self.flags_for(req);
+        let Some(ipc) = self.ipc() else {
+            return libc::EINVAL;
+        };
+        match ipc.send(Some(&req.text), flags, 0).rc {
+            n if n < 0 => rc::legacy2rc(n),
+            0 => libc::ENODATA,
+            _ => rc::OK,
+        }
+    }
+
+    /// `pcmk_ipc_purge_node`'s request; `EINVAL` without a name or id, `EOPNOTSUPP` for the
+    /// scheduler.
+    pub fn purge_request(&self, node_name: Option<&str>, nodeid: u32) -> Result<Request, i32> {
+        if node_name.is_none() && nodeid == 0 {
+            return Err(libc::EINVAL);
+        }
+        match self.server {
+            server::ATTRD => {
+                let id = nodeid as i32;
+                let e = Element::new("create_purge_node_request")
+                    .attr("t", Some("attrd"))
+                    .attr("src", crate::crmcommon::system_name().as_deref())
+                    .attr("task", Some("peer-remove"))
+                    .attr("reap", Some("true"))
+                    .attr("attr_host", node_name)
+                    .attr("attr_host_id", (id > 0).then(|| id.to_string()).as_deref());
+                Ok(Request {
+                    text: e.finish(),
+                    reference: None,
+                    reply_expected: false,
+                })
+            }
+            server::CONTROLD | server::FENCED | server::PACEMAKERD => {
+                let extra = [
+                    ("id", (nodeid > 0).then(|| nodeid.to_string())),
+                    ("uname", node_name.map(str::to_owned)),
+                ];
+                let (e, reference) = new_request(
+                    "create_purge_node_request",
+                    self.server,
+                    &system_name_or("client"),
+                    None,
+                    ipc_name(self.server),
+                    "rm_node_cache",
+                    &extra,
+                    None,
+                );
+                Ok(Request {
+                    text: e.finish(),
+                    reference: Some(reference),
+                    reply_expected: self.server == server::CONTROLD,
+                })
+            }
+            _ => Err(libc::EOPNOTSUPP),
+        }
+    }
+
+    /// The daemon's dispatch of one reply: the event to deliver (if any) and whether more
+    /// replies are expected.
+    pub fn decode<'a>(&mut self, msg: Node<'a>) -> (Option<Event<'a>>, bool) {
+        let reply = |status, data| {
+            Some(Event {
+                kind: EventKind::Reply,
+                status,
+                data: Some(data),
+            })
+        };
+        match &mut self.daemon {
+            Daemon::Pacemakerd { .. } => {
+                if msg.is("ack") {
+                    return (None, pacemakerd::ack_announces_reply(msg));
+                }
+                let (status, data) = pacemakerd::decode(msg);
+                (reply(status, Reply::Pacemakerd(data)), false)
+            }
+            Daemon::Controld { replies_expected } => {
+                if msg.is("ack") {
+                    return (None, *replies_expected > 0);
+                }
+                *replies_expected = replies_expected.saturating_sub(1);
+                let (status, data) = controld::decode(msg);
+                (reply(status, Reply::Controld(data)), false)
+            }
+            Daemon::Schedulerd => {
+                if msg.is("ack") {
+                    return (None, false);
+                }
+                let (status, data) = schedulerd::decode(msg);
+                (reply(status, Reply::Schedulerd(data)), false)
+            }
+            Daemon::Attrd => {
+                if msg.is("ack") {
+                    return (None, false);
+                }
+                let (status, data) = attrd::decode(msg);
+                (reply(status, Reply::Attrd(data)), false)
+            }
+        }
+    }
+}
+
+/// Lends the [`Api`] for short moments, and delivers events while lending nothing.
+pub trait ApiCell {
+    /// Run `f` on the object; `None` once the object is gone (freed from a callback).
+    fn with<R>(&self, f: impl FnOnce(&mut Api) -> R) -> Option<R>;
+    /// Hand an event to the user.
+    fn deliver(&self, event: &Event<'_>);
+}
+
+/// Parse the text in a connection's buffer.
+fn buffer_document(ipc: &IpcClient) -> Option<Document> {
+    Document::parse_received(ipc.text_cstr())
+}
+
+/// Decode one message and deliver its event; whether more replies are expected.
+pub fn dispatch_document(cell: &impl ApiCell, doc: &Document) -> bool {
+    let Some((event, more)) = cell.with(|api| api.decode(doc.root())) else {
+        return false;
+    };
+    if let Some(e) = event {
+        cell.deliver(&e);
+    }
+    more
+}
+
+/// How long a sync-mode request waits for the event that an ack announced (3.0.0 waits
+/// forever, spinning the CPU).
+const ANNOUNCED_REPLY_WAIT: Duration = Duration::from_secs(5);
+
+/// `pcmk__send_ipc_request`: send, and in sync mode dispatch the reply (and the events it
+/// announces) before returning. A standard code.
+pub fn send_request(cell: &impl ApiCell, req: &Request) -> i32 {
+    let sent = cell.with(|api| {
+        let flags = api.flags_for(req);
+        let ipc = api.ipc().ok_or(libc::EINVAL)?;
+        let s = ipc.send(Some(&req.text), flags, 0);
+        if s.rc < 0 {
+            return Err(rc::legacy2rc(s.rc));
+        }
+        if s.rc == 0 {
+            return Err(libc::ENODATA);
+        }
+        Ok(if s.replied {
+            buffer_document(ipc)
+        } else {
+            None
+        })
+    });
+    let doc = match sent {
+        None => return libc::EINVAL,
+        Some(Err(code)) => return code,
+        Some(Ok(doc)) => doc,
+    };
+    let Some(doc) = doc else { return rc::OK };
+    let mut more = dispatch_document(cell, &doc);
+    drop(doc);
+    let deadline = Instant::now() + ANNOUNCED_REPLY_WAIT;
+    while more {
+        let step = cell.with(|api| {
+            let ipc = api.ipc().ok_or(-(libc::ENOMSG as i64))?;
+            match ipc.read() {
+                n if n > 0 => Ok(buffer_document(ipc)),
+                n if n == -(libc::EAGAIN as i64) => {
+                    // wait for the event instead of spinning
+                    if let Some(fd) = ipc.fd() {
+                        let mut p = libc::pollfd {
+                            fd,
+                            events: libc::POLLIN,
+                            revents: 0,
+                        };
+                        // SAFETY: one valid pollfd.
+                        unsafe { libc::poll(&mut p, 1, 100) };
+                    }
+                    Err(n)
+                }
+                n => Err(n),
+            }
+        });
+        match step {
+            None => return rc::OK,
+            Some(Ok(Some(doc))) => more = dispatch_document(cell, &doc),
+            Some(Ok(None)) => {}
+            Some(Err(n)) if n == -(libc::EAGAIN as i64) => {
+                if Instant::now() >= deadline {
+                    return libc::ETIMEDOUT;
+                }
+            }
+            Some(Err(n)) if n == -(libc::ENOMSG as i64) || n == 0 => return rc::OK,
+            Some(Err(n)) => return (-n) as i32,
+        }
+    }
+    rc::OK
+}
+
+/// `pcmk_dispatch_ipc`: read and dispatch every message waiting.
+pub fn dispatch_pending(cell: &impl ApiCell) {
+    loop {
+        let step = cell.with(|api| {
+            let ipc = api.ipc()?;
+            if ipc.ready() <= 0 {
+                return None;
+            }
+            Some(if ipc.read() > 0 {
+                buffer_document(ipc)
+            } else {
+                None
+            })
+        });
+        match step.flatten() {
+            None => return,
+            Some(None) => {}
+            Some(Some(doc)) => {
+                dispatch_document(cell, &doc);
+            }
+        }
+    }
+}
+
+/// Main-loop mode: read and dispatch up to `max` messages from the source's connection (even
+/// one the API object was detached from meanwhile, as 3.0.0's source goes on reading). Returns
+/// whether the source should stay.
+pub fn dispatch_source(cell: &impl ApiCell, readable: bool, hangup: bool, max: usize) -> bool {
+    if readable {
+        for _ in 0..max {
+            // 3.0.0 stops its batch at the first read that returns nothing
+            let step = cell.with(|api| {
+                let ipc = api.source_ipc()?;
+                (ipc.read() > 0).then(|| buffer_document(ipc))
+            });
+            match step.flatten() {
+                None => break,
+                Some(Some(doc)) => {
+                    dispatch_document(cell, &doc);
+                }
+                Some(None) => {} // did not parse: dropped
+            }
+        }
+    }
+    let connected = cell
+        .with(|api| api.source_ipc().map(|c| c.connected()))
+        .flatten();
+    connected == Some(true) && !hangup
+}
+
+/// Disconnect (poll/sync, or a gone main-loop source) and deliver the disconnect event.
+pub fn disconnect(cell: &impl ApiCell) {
+    if cell.with(Api::disconnect) == Some(true) {
+        cell.deliver(&Event {
+            kind: EventKind::Disconnect,
+            status: CRM_EX_DISCONNECT,
+            data: None,
+        });
+    }
+}
