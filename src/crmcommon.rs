@@ -50,6 +50,8 @@ struct Symbols {
     system_name: *const *const c_char,
     /// `&pcmk__is_daemon` (a `bool`).
     is_daemon: *const bool,
+    /// `&crm_log_level` (an `unsigned int`).
+    log_level: *const u32,
     /// Set when libcrmcommon is there to have configured libqb's logging.
     qb_log: Option<QbLog>,
 }
@@ -95,6 +97,7 @@ fn symbols() -> &'static Symbols {
             xml,
             system_name,
             is_daemon: lookup(b"pcmk__is_daemon\0").cast::<bool>().cast_const(),
+            log_level: lookup(b"crm_log_level\0").cast::<u32>().cast_const(),
             qb_log,
         }
     })
@@ -127,6 +130,13 @@ pub fn is_daemon() -> bool {
     let p = symbols().is_daemon;
     // SAFETY: the address of libcrmcommon's `bool pcmk__is_daemon`.
     !p.is_null() && unsafe { p.read_volatile() }
+}
+
+/// libcrmcommon's `crm_log_level` (`None` without libcrmcommon).
+pub fn log_level() -> Option<u32> {
+    let p = symbols().log_level;
+    // SAFETY: the address of libcrmcommon's `unsigned int crm_log_level`.
+    (!p.is_null()).then(|| unsafe { p.read_volatile() })
 }
 
 /// libqb's logging, when libcrmcommon (which configures it) is in the process.

@@ -57,7 +57,7 @@ impl<T> DaemonClient<T> {
         } else {
             dispatch::POLL
         };
-        match api.connect(mode, &mut |_| libc::EINVAL) {
+        match api.connect(mode, 2, &mut |_| libc::EINVAL) {
             rc::OK => Ok(DaemonClient {
                 inner: Inner {
                     api: RefCell::new(api),

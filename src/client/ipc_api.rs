@@ -258,13 +258,20 @@ impl Api {
         self.ipc().is_some_and(|c| c.connected())
     }
 
-    /// `pcmk__connect_ipc` with 2 attempts. For main-loop mode, `attach` is called with the
-    /// freshly connected client and returns a standard code (it registers the GLib source).
+    /// `pcmk__connect_ipc`: connect, trying up to `attempts` times while the answer is
+    /// `EAGAIN` or `EALREADY` (0.5 s, 1 s, ... apart), then the daemon's post-connect step (the
+    /// controller's hello). 0 at once when already connected; `EINVAL` for fewer than one
+    /// attempt. For main-loop mode, `attach` is called with the freshly connected client and
+    /// returns a standard code (it registers the GLib source).
     pub fn connect(
         &mut self,
         dispatch_type: i32,
+        attempts: i32,
         attach: &mut dyn FnMut(&mut IpcClient) -> i32,
     ) -> i32 {
+        if attempts < 1 {
+            return libc::EINVAL;
+        }
         if self.ipc.is_none() || self.detached {
             self.ipc = Some(IpcClient::new(
                 ipc_name(self.server).unwrap_or(""),
@@ -278,7 +285,7 @@ impl Api {
         }
         self.dispatch = dispatch_type;
         let mut code = rc::OK;
-        for attempt in 1..=2 {
+        for attempt in 1..=attempts {
             code = match dispatch_type {
                 dispatch::MAIN => {
                     let mut c = ipc.connect();
@@ -299,10 +306,10 @@ impl Api {
                 }
                 _ => code,
             };
-            if attempt == 2 || (code != libc::EAGAIN && code != libc::EALREADY) {
+            if attempt == attempts || (code != libc::EAGAIN && code != libc::EALREADY) {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(500 * attempt));
+            std::thread::sleep(Duration::from_millis(500 * attempt as u64));
         }
         if code != rc::OK {
             return code;

@@ -4,6 +4,7 @@
 //! `crm_ipc_buffer`, `crm_ipc_buffer_flags`, `crm_ipc_name`) or crashes (`crm_ipc_new(NULL, …)`),
 //! these return the failure value the same function uses elsewhere (docs/differences.md).
 
+use crate::client::log::{log, Level};
 use crate::client::{self, rc, Authenticity, IpcClient};
 use crate::xml::{self as libxml, xmlNode, Node};
 use libc::{c_char, c_int, c_long, c_uint, gid_t, pid_t, uid_t};
@@ -115,6 +116,54 @@ pub unsafe extern "C" fn crm_ipc_connect(client: *mut crm_ipc_t) -> bool {
     })
 }
 
+/// Connect the object to its service, checking that the server runs as root or as the cluster
+/// user or group; Pacemaker's internal form of `crm_ipc_connect`, which its libraries call.
+///
+/// # Returns
+/// A standard code: 0; `EINVAL` for a NULL object; the connect's errno (e.g. `ECONNREFUSED`);
+/// `pcmk_rc_ipc_unauthorized` (-1018) for a server running as someone else.
+///
+/// # Safety
+/// `ipc` is NULL or an object from `crm_ipc_new`.
+#[no_mangle]
+pub unsafe extern "C" fn pcmk__connect_generic_ipc(ipc: *mut crm_ipc_t) -> c_int {
+    boundary!(libc::EINVAL, {
+        // SAFETY: see # Safety.
+        match unsafe { handle(ipc) } {
+            Some(h) => h.client.lock().connect(),
+            None => libc::EINVAL,
+        }
+    })
+}
+
+/// The descriptor of a connected object, in `*fd`.
+///
+/// # Returns
+/// 0; `EINVAL` for a NULL object or `fd`; `ENOTCONN` when not connected.
+///
+/// # Safety
+/// `ipc` is NULL or an object from `crm_ipc_new`; `fd` is NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn pcmk__ipc_fd(ipc: *mut crm_ipc_t, fd: *mut c_int) -> c_int {
+    boundary!(libc::EINVAL, {
+        // SAFETY: see # Safety.
+        let Some(h) = (unsafe { handle(ipc) }) else {
+            return libc::EINVAL;
+        };
+        if fd.is_null() {
+            return libc::EINVAL;
+        }
+        match h.client.lock().fd() {
+            // SAFETY: valid for a write (# Safety).
+            Some(d) => unsafe {
+                *fd = d;
+                rc::OK
+            },
+            None => libc::ENOTCONN,
+        }
+    })
+}
+
 /// Close the connection; the object stays usable (connect it again, or destroy it).
 ///
 /// # Safety
@@ -217,9 +266,18 @@ pub unsafe extern "C" fn crm_ipc_send(
 pub unsafe extern "C" fn crm_ipc_get_fd(client: *mut crm_ipc_t) -> c_int {
     boundary!(-libc::EINVAL, {
         // SAFETY: see # Safety.
-        match unsafe { handle(client) }.and_then(|h| h.client.lock().fd()) {
+        let h = unsafe { handle(client) };
+        match h.and_then(|h| h.client.lock().fd()) {
             Some(fd) => fd,
             None => {
+                log!(
+                    Level::Error,
+                    "crm_ipc_get_fd",
+                    "Could not obtain file descriptor for {} IPC",
+                    h.map_or(std::borrow::Cow::Borrowed("unspecified"), |h| h
+                        .name
+                        .to_string_lossy())
+                );
                 set_errno(libc::EINVAL);
                 -libc::EINVAL
             }

@@ -9,6 +9,7 @@
 
 use super::{attrd, controld, opt_str, pacemakerd, schedulerd};
 use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Reply, Request};
+use crate::client::log::{log, Level};
 use crate::client::rc;
 use glib_sys::{gboolean, gpointer, GIOChannel, GIOCondition};
 use libc::{c_char, c_int, c_uint, c_void};
@@ -296,48 +297,87 @@ pub unsafe extern "C" fn pcmk_connect_ipc(
     dispatch_type: PcmkIpcDispatchArg,
 ) -> c_int {
     boundary!(libc::EINVAL, {
-        enter(api, |h| {
-            let ptr = h.ptr;
-            let source = &h.obj.source;
-            let mut attach = |ipc: &mut crate::client::IpcClient| -> i32 {
-                let Some(fd) = ipc.fd() else {
-                    return libc::ENOTCONN;
-                };
-                // SAFETY: GLib calls: a watch on the connection's fd, on the global default
-                // context, at default priority, with the object as data.
-                let id = unsafe {
-                    let channel = glib_sys::g_io_channel_unix_new(fd);
-                    let id = g_io_add_watch_full(
-                        channel,
-                        glib_sys::G_PRIORITY_DEFAULT,
-                        glib_sys::G_IO_IN
-                            | glib_sys::G_IO_HUP
-                            | glib_sys::G_IO_NVAL
-                            | glib_sys::G_IO_ERR,
-                        Some(source_dispatch),
-                        ptr.cast(),
-                        Some(source_destroyed),
-                    );
-                    glib_sys::g_io_channel_unref(channel);
-                    id
-                };
-                source.set(id);
-                rc::OK
-            };
-            let code = h
-                .with(|a| a.connect(dispatch_type, &mut attach))
-                .unwrap_or(libc::EINVAL);
-            if code != rc::OK && h.obj.source.get() != 0 {
-                // do not leave a source on a closed connection (3.0.0 reports it later)
-                let source = h.obj.source.replace(0);
-                h.with(Api::detach);
-                // SAFETY: a source id we registered.
-                unsafe { glib_sys::g_source_remove(source) };
-            }
-            code
-        })
-        .unwrap_or(libc::EINVAL)
+        let code = connect_with(api, dispatch_type, 2);
+        if code != rc::OK {
+            let name = enter(api, |h| h.with(|a| a.server())).flatten();
+            log!(
+                Level::Error,
+                "pcmk_connect_ipc",
+                "Connection to {} failed: {}",
+                name.map_or("Pacemaker", ipc_api::log_name),
+                rc::describe(code)
+            );
+        }
+        code
     })
+}
+
+/// Connect an IPC API object to its daemon, trying up to `attempts` times after soft errors
+/// (`EAGAIN`, `EALREADY`); Pacemaker's internal form of `pcmk_connect_ipc`, which its tools
+/// and daemons call.
+///
+/// # Returns
+/// As `pcmk_connect_ipc`; `EINVAL` also for fewer than one attempt.
+///
+/// # Safety
+/// `api` is NULL or an object from `pcmk_new_ipc_api`.
+#[no_mangle]
+pub unsafe extern "C" fn pcmk__connect_ipc(
+    api: *mut pcmk_ipc_api_t,
+    dispatch_type: PcmkIpcDispatchArg,
+    attempts: c_int,
+) -> c_int {
+    boundary!(libc::EINVAL, { connect_with(api, dispatch_type, attempts) })
+}
+
+/// `pcmk__connect_ipc`, for the exported functions: in main-loop mode the connection is
+/// attached to GLib's default context here.
+pub(super) fn connect_with(
+    api: *mut pcmk_ipc_api_t,
+    dispatch_type: c_int,
+    attempts: c_int,
+) -> c_int {
+    enter(api, |h| {
+        let ptr = h.ptr;
+        let source = &h.obj.source;
+        let mut attach = |ipc: &mut crate::client::IpcClient| -> i32 {
+            let Some(fd) = ipc.fd() else {
+                return libc::ENOTCONN;
+            };
+            // SAFETY: GLib calls: a watch on the connection's fd, on the global default
+            // context, at default priority, with the object as data.
+            let id = unsafe {
+                let channel = glib_sys::g_io_channel_unix_new(fd);
+                let id = g_io_add_watch_full(
+                    channel,
+                    glib_sys::G_PRIORITY_DEFAULT,
+                    glib_sys::G_IO_IN
+                        | glib_sys::G_IO_HUP
+                        | glib_sys::G_IO_NVAL
+                        | glib_sys::G_IO_ERR,
+                    Some(source_dispatch),
+                    ptr.cast(),
+                    Some(source_destroyed),
+                );
+                glib_sys::g_io_channel_unref(channel);
+                id
+            };
+            source.set(id);
+            rc::OK
+        };
+        let code = h
+            .with(|a| a.connect(dispatch_type, attempts, &mut attach))
+            .unwrap_or(libc::EINVAL);
+        if code != rc::OK && h.obj.source.get() != 0 {
+            // do not leave a source on a closed connection (3.0.0 reports it later)
+            let source = h.obj.source.replace(0);
+            h.with(Api::detach);
+            // SAFETY: a source id we registered.
+            unsafe { glib_sys::g_source_remove(source) };
+        }
+        code
+    })
+    .unwrap_or(libc::EINVAL)
 }
 
 extern "C" {
@@ -579,4 +619,36 @@ pub(super) fn send_built(
         None => libc::EINVAL,
     })
     .unwrap_or(libc::EINVAL)
+}
+
+/// `connect_and_send_attrd_request` of Pacemaker 3.0.0: connect the object (with its own
+/// dispatch type, 5 attempts; a temporary sync-mode object of the attribute manager for NULL)
+/// and send the request built on it.
+pub(super) fn connect_and_send(
+    api: *mut pcmk_ipc_api_t,
+    build: impl FnOnce(&mut Api) -> Result<Request, i32>,
+) -> c_int {
+    let mut temporary: *mut pcmk_ipc_api_t = std::ptr::null_mut();
+    let (target, dispatch) = if api.is_null() {
+        // SAFETY: a valid place for the new object.
+        let code = unsafe { pcmk_new_ipc_api(&mut temporary, ipc_api::server::ATTRD) };
+        if code != rc::OK {
+            return code;
+        }
+        (temporary, dispatch::SYNC)
+    } else {
+        match enter(api, |h| h.with(|a| a.dispatch_type())).flatten() {
+            Some(d) => (api, d),
+            None => return libc::EINVAL,
+        }
+    };
+    let mut code = connect_with(target, dispatch, 5);
+    if code == rc::OK {
+        code = send_built(target, build);
+    }
+    if !temporary.is_null() {
+        // SAFETY: the object made above, used no more.
+        unsafe { pcmk_free_ipc_api(temporary) };
+    }
+    code
 }
