@@ -27,7 +27,7 @@ inroot=${work#"$root"}         # the same folder as the chroot sees it
 impostor_pid=
 trap '[ -z "$impostor_pid" ] || kill "$impostor_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export PCMKRS_PAD_NVPAIRS=1200
-tests=(test_crm_ipc_live test_api_live)
+tests=(test_crm_ipc_live test_api_live test_internal_live)
 abi=(abi_ipc abi_daemons)
 
 # 1. a CIB over 1 MiB: 1200 nvpairs of ~1 KiB (compressible, as real CIBs are)
@@ -107,6 +107,24 @@ echo "live-suite: test_api_beyond (ours only, valgrind memcheck clean): $(tail -
         fi
         echo "live-suite: $t built against Pacemaker 3.0.0's headers and linked with ours: identical too"
     done
+    # Pacemaker's own libcib on this library: the program linked with ours ahead of libcib and
+    # libcrmcommon (--no-as-needed: the program itself calls none of our functions)
+    t=test_cib_client
+    cibpc='pkg-config --cflags --libs pacemaker-cib libxml-2.0 glib-2.0'
+    chroot "$root" sh -c "cd $inroot && gcc $cflags -Wno-deprecated-declarations -o $t.ref $t.c \$($cibpc) \
+        && gcc $cflags -Wno-deprecated-declarations -o $t.linked $t.c -Wl,--no-as-needed -L$inroot/ours -lpcmk-ipc-rs \$($cibpc)"
+    first=$(readelf -d "$work/$t.linked" | awk '/NEEDED/ {gsub(/[][]/, "", $5); print $5; exit}')
+    [ "$first" = libpcmk-ipc-rs.so.0 ] || { echo "live-suite: $t.linked's first dependency is $first"; exit 1; }
+    wait_idle
+    chroot "$root" "$inroot/$t.ref" >"$work/$t.ref.out" 2>&1 || echo "exit status $?" >>"$work/$t.ref.out"
+    wait_idle
+    chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.linked" >"$work/$t.linked.out" 2>&1 \
+        || echo "exit status $?" >>"$work/$t.linked.out"
+    if ! diff -u "$work/$t.ref.out" "$work/$t.linked.out"; then
+        echo "live-suite: $t: libcib linked after our library differs (- libcrmcommon alone, + ours first)"; exit 1
+    fi
+    grep -q '^notifications seen: yes' "$work/$t.ref.out" || { cat "$work/$t.ref.out"; exit 1; }
+    echo "live-suite: $t: Pacemaker's libcib on our library (linked first) prints what it prints on libcrmcommon alone ($(wc -l <"$work/$t.ref.out") lines)"
     # a reply that is not XML, from the echo server (no daemon involved)
     t=test_bad_reply
     chroot "$root" sh -c "cd $inroot && gcc $cflags -o $t.ref $t.c \$($pc --libs)"

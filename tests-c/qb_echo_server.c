@@ -11,7 +11,9 @@
  * a copy whose id is one higher, one that starts with <short is answered with a 24-byte frame
  * (libqb's header and 8 bytes: too short for Pacemaker's), one that starts with <garble comes
  * back with every '>' of its text turned into a space (not XML any more), and
- * <flowcontrol ms="N" turns libqb's flow control on for N ms before it is echoed.
+ * <flowcontrol ms="N" turns libqb's flow control on for N ms before it is echoed. With
+ * PCMKRS_ECHO_LOG=FILE, each request is also appended to FILE as one line: the service, the
+ * fields of Pacemaker's header, the text (tests-c/wire-suite.sh compares clients with it).
  *
  * Otherwise each request's payload (after libqb's 16-byte header) is a command:
  *   "events N ..."  send N events ("event <i>", i from 1), then echo the request
@@ -37,6 +39,33 @@ static qb_ipcs_service_t *service;
 static int raw;
 
 static qb_loop_timer_handle flow_timer;
+static const char *service_name;
+
+/* one line per request for PCMKRS_ECHO_LOG: Pacemaker's 40-byte header (libqb's response header,
+ * whose fields are 8-aligned, then uncompressed size, compressed size, flags, version) and text */
+static void log_request(const void *data, size_t size)
+{
+    const char *path = getenv("PCMKRS_ECHO_LOG");
+    const unsigned char *b = data;
+    uint32_t su, sc, flags;
+    FILE *f;
+
+    if (path == NULL || size < 40 || (f = fopen(path, "a")) == NULL) {
+        return;
+    }
+    memcpy(&su, b + 24, 4);
+    memcpy(&sc, b + 28, 4);
+    memcpy(&flags, b + 32, 4);
+    fprintf(f, "%s id=%d flags=%#x size_uncompressed=%u size_compressed=%u version=%u ", service_name,
+            ((const struct qb_ipc_response_header *) data)->id, flags, su, sc, b[36]);
+    if (sc == 0) {
+        fwrite(b + 40, 1, strnlen((const char *) b + 40, size - 40), f);
+    } else {
+        fprintf(f, "(%u compressed bytes)", sc);
+    }
+    fputc('\n', f);
+    fclose(f);
+}
 
 static void flow_again(void *data)
 {
@@ -48,6 +77,7 @@ static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
 {
     const char *text = size > 40 ? (const char *) data + 40 : "";
 
+    log_request(data, size);
     if (strncmp(text, "<delay ms=\"", 11) == 0) {
         usleep((useconds_t) atoi(text + 11) * 1000);
     } else if (strncmp(text, "<short", 6) == 0 && size >= 24) {
@@ -227,6 +257,7 @@ int main(int argc, char **argv)
     }
     raw = argc > 4 && strcmp(argv[4], "raw") == 0;
     loop = qb_loop_create();
+    service_name = argv[1];
     service = qb_ipcs_create(argv[1], 0, type, &handlers);
     if (service == NULL) {
         perror("qb_ipcs_create");

@@ -101,3 +101,50 @@ fn attribute_update_and_query() {
         "{values:?}"
     );
 }
+
+/// Query until the attribute's value on node1 is `want` (the attribute manager applies an
+/// update after acknowledging it); the last answer.
+fn query_until(
+    a: &mut AttributeManager,
+    name: &str,
+    want: Option<&str>,
+) -> Vec<pcmk_ipc_rs::client::attrd::AttributeValue> {
+    let mut values = Vec::new();
+    for _ in 0..50 {
+        values = a.query(name, Some("node1"), T).unwrap_or_default();
+        if values
+            .iter()
+            .any(|v| v.node == "node1" && v.value.as_deref() == want)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    values
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn attribute_delete_refresh_purge_and_clear() {
+    let mut a = AttributeManager::connect().unwrap();
+    a.update("pcmkrs-test-2", Some("7"), None).unwrap();
+    let v = query_until(&mut a, "pcmkrs-test-2", Some("7"));
+    assert!(v.iter().any(|v| v.value.as_deref() == Some("7")), "{v:?}");
+    // every node: the one node
+    let all = a.query_all("pcmkrs-test-2", T).unwrap();
+    assert!(
+        all.len() == 1 && all[0].node == "node1" && all[0].value.as_deref() == Some("7"),
+        "{all:?}"
+    );
+    a.refresh(None).unwrap();
+    a.clear_failures("node1", Some("pcmkrs-no-such-resource"))
+        .unwrap();
+    a.purge("pcmkrs-ghost", true).unwrap();
+    // deleted: the attribute stays known, without a value
+    a.delete("pcmkrs-test-2", Some("node1")).unwrap();
+    let v = query_until(&mut a, "pcmkrs-test-2", None);
+    assert!(
+        v.iter().any(|v| v.node == "node1" && v.value.is_none()),
+        "{v:?}"
+    );
+}

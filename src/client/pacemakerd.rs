@@ -5,7 +5,9 @@ use super::daemon_client::{unexpected, DaemonClient};
 use super::ipc_api::{
     server, Api, Daemon, Event, Reply, Request, CRM_EX_INDETERMINATE, CRM_EX_PROTOCOL,
 };
-use super::message::{bytes, crm_xml_data, has_reference, is_response, new_request};
+use super::message::{
+    bytes, crm_xml_data, has_reference, is_response, new_request, system_name_or,
+};
 use super::rc;
 use super::simple::Error;
 use super::text::{attr_ll, scan_ll};
@@ -113,7 +115,9 @@ impl Api {
         if !matches!(self.daemon, Daemon::Pacemakerd { .. }) {
             return Err(libc::EINVAL);
         }
-        let sender = format!("{}_{}", self.client_uuid, ipc_name.unwrap_or("client"));
+        // pcmk__ipc_sys_name: the name given, else the program's, else "client"
+        let name = ipc_name.map_or_else(|| system_name_or("client"), str::to_owned);
+        let sender = format!("{}_{name}", self.client_uuid);
         let (e, reference) = new_request(
             "do_pacemakerd_api_call",
             server::PACEMAKERD,

@@ -91,7 +91,8 @@ pub(super) fn with_reply(r: &PacemakerdReply<'_>, f: impl FnOnce(*mut c_void)) {
 /// Ask pacemakerd for its state; the reply comes to the callback as a
 /// `pcmk_pacemakerd_api_reply_t` of type ping (in sync mode before this returns).
 ///
-/// `ipc_name` names the caller in the request (NULL: "client").
+/// `ipc_name` names the caller in the request (NULL: libcrmcommon's `crm_system_name` if the process
+/// has one, else "client").
 ///
 /// # Returns
 /// 0, `EINVAL` for a NULL object or one of another daemon, `ENOTCONN` when not connected,

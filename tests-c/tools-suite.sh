@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Pacemaker 3.0.0's own tools and daemons (the 3.0 chroot's binaries, unmodified) on this
+# library, compared command by command with libcrmcommon 3.0.0 alone.
+#   tests-c/tools-suite.sh STAGE_PREFIX [RESULTS_DIR]
+# Each run is a fresh live 3.0.0 node (empty CIB) running tests-c/tools-sequence.txt
+# (tests-c/tools-run.sh):
+#   plain             tools and daemons on libcrmcommon alone: the reference
+#   preload           the tools with our library preloaded
+#   relink            crmadmin and cibadmin relinked with our library as their first dependency
+#                     (patchelf --add-needed: the dynamic section `cc ... -lpcmk-ipc-rs -lcrmcommon`
+#                     gives; Pacemaker's objects are not at hand to link again)
+#   daemons           the tools on libcrmcommon alone, every daemon with our library preloaded
+#   valgrind, valgrind-preload
+#                     the tools under valgrind memcheck, without and with our library
+# Every transcript must equal the reference once time stamps and run times are masked; the
+# daemons' node must log no error, crash or respawn that the plain node does not; under
+# valgrind our library must add no error and no leak. The table of results is written to
+# RESULTS_DIR/table.md (default: a temporary folder, printed).
+set -euo pipefail
+stage=$(realpath "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+node=$(realpath "$here/../scripts/pcmk-node")
+root=$("$node" build 3.0)
+results=${2:-}
+# PCMKRS_TOOLS_REUSE=DIR: compare the runs kept in DIR by an earlier failed invocation, without
+# running them again (to work on the comparison)
+work=${PCMKRS_TOOLS_REUSE:-$(mktemp -d /tmp/pcmkrs-tools-suite.XXXXXX)}
+[ -n "$results" ] || results=$work/results
+mkdir -p "$results"
+lib=$(realpath "$stage/lib/libpcmk-ipc-rs.so.0")
+
+# the library and the relinked tools, where the chroot's tools can open them
+dir=$(mktemp -d "$root/var/tmp/pcmkrs-tools.XXXXXX")
+trap 'rm -rf "$dir"; [ "${keep:-0}" = 1 ] || [ -n "${PCMKRS_TOOLS_REUSE:-}" ] || rm -rf "$work"' EXIT
+chmod 0755 "$dir"
+inroot=${dir#"$root"}
+cp "$lib" "$dir/libpcmk-ipc-rs.so.0"
+for t in crmadmin cibadmin; do
+    cp "$root/usr/sbin/$t" "$dir/$t"
+    patchelf --add-needed libpcmk-ipc-rs.so.0 "$dir/$t"
+    patchelf --set-rpath '$ORIGIN' "$dir/$t"
+    first=$(readelf -d "$dir/$t" | awk '/NEEDED/ {gsub(/[][]/, "", $5); print $5; exit}')
+    [ "$first" = libpcmk-ipc-rs.so.0 ] || { echo "tools-suite: $t's first dependency is $first"; exit 1; }
+done
+chroot "$root" ldd "$inroot/crmadmin" | grep -q "libpcmk-ipc-rs.so.0 => $inroot/" \
+    || { echo "tools-suite: the relinked crmadmin does not find our library"; exit 1; }
+
+# one run: MODE on a fresh node, with pcmk-node's extra options
+run() {
+    local mode=$1 name=$2; shift 2
+    local t0=$SECONDS
+    PCMKRS_TOOLS_LIB=$inroot/libpcmk-ipc-rs.so.0 PCMKRS_TOOLS_RELINKED=$inroot \
+        "$node" run 3.0 --keep-log "$work/$name" "$@" -- "$here/tools-run.sh" "$mode" "$work/$name" \
+        || { echo "tools-suite: the $name run failed"; keep=1; exit 1; }
+    echo "tools-suite: $name: $((SECONDS - t0)) s"
+}
+
+# masks what differs between any two runs: clock times, run times, epoch seconds
+normalise() {
+    sed -E \
+        -e 's/(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}/<date>/g' \
+        -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?/<date>/g' \
+        -e 's/(exec|queue)-time="[0-9]+ms"/\1-time="<ms>"/g' \
+        -e 's/(name="last-lrm-refresh" value=)"[0-9]+"/\1"<epoch>"/g' \
+        "$1"
+}
+
+if [ -z "${PCMKRS_TOOLS_REUSE:-}" ]; then
+    run plain plain
+    run preload preload
+    run relink relink
+    run plain daemons --preload "$lib"
+    run valgrind valgrind
+    run valgrind-preload valgrind-preload
+fi
+
+# per command: its step number, its tool and a digest of what it printed
+blocks() {
+    awk '/^\$ / { n++; split($0, w, " "); tool[n] = w[2] } { text[n] = text[n] $0 "\n" }
+         END { for (i = 1; i <= n; i++) { printf "%03d %s ", i, tool[i]; fflush();
+               cmd = "md5sum"; printf "%s", text[i] | cmd; close(cmd) } }' "$1" | awk '{ print $1, $2, $3 }'
+}
+normalise "$work/plain/transcript" >"$work/plain.norm"
+blocks "$work/plain.norm" >"$work/plain.blocks"
+commands=$(wc -l <"$work/plain.blocks")
+fail=0
+# the transcript of run $2 against that of run $1: the steps whose output differs (a missing
+# step counts as different), in $2.differs
+compare() {
+    join -a 1 -e none -o 0,1.2,1.3,2.3 "$work/$1.blocks" "$work/$2.blocks" \
+        | awk '$3 != $4 { print $1, $2 }' >"$work/$2.differs"
+    if [ ! -s "$work/$2.differs" ]; then
+        echo "tools-suite: $2: all $commands commands print what they print $3"
+    else
+        echo "tools-suite: $2: $(wc -l <"$work/$2.differs") of $commands commands differ from the $1 run:"
+        diff -u "$work/$1.norm" "$work/$2.norm" || true
+        fail=1
+    fi
+}
+for name in preload relink daemons valgrind valgrind-preload; do
+    normalise "$work/$name/transcript" >"$work/$name.norm"
+    blocks "$work/$name.norm" >"$work/$name.blocks"
+done
+compare plain preload "on libcrmcommon alone"
+compare plain relink "on libcrmcommon alone"
+compare plain daemons "on a plain node"
+# Under valgrind the tools run many times slower, which changes what some print (crm_resource
+# --refresh may get its reply before it says it waits for one): there, the exit statuses must
+# be those of the same tools under valgrind on libcrmcommon alone.
+for name in valgrind valgrind-preload; do
+    awk '/^\$ / { n++ } /^--- exit / { printf "%03d %s\n", n, $3 }' "$work/$name.norm" >"$work/$name.exits"
+done
+if diff -u "$work/valgrind.exits" "$work/valgrind-preload.exits"; then
+    echo "tools-suite: valgrind-preload: every exit status is the one on libcrmcommon alone under valgrind"
+else
+    echo "tools-suite: under valgrind, exit statuses differ (- libcrmcommon alone, + with our library)"; fail=1
+fi
+
+# the daemons: no warning or error the plain node does not log, no crash, no respawn
+log_events() {
+    # severity warning and above, without time, host, pids, pointers and other numbers
+    { grep -E ' (warning|error|crit|emerg|alert): ' "$1" || true; } \
+        | sed -E -e 's/^[A-Z][a-z]{2} [0-9]{2} [0-9:.]+ [^ ]+ //' -e 's/0x[0-9a-f]+/<ptr>/g' -e 's/[0-9]+/N/g' \
+        | sort -u
+}
+crashes() {
+    grep -cE 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$1" || true
+}
+log_events "$work/plain/pacemaker.log" >"$work/plain.events"
+log_events "$work/daemons/pacemaker.log" >"$work/daemons.events"
+new_events=$(comm -13 "$work/plain.events" "$work/daemons.events")
+crashes_plain=$(crashes "$work/plain/pacemaker.log")
+crashes_ours=$(crashes "$work/daemons/pacemaker.log")
+if [ -n "$new_events" ]; then
+    echo "tools-suite: the daemons on our library logged what the plain node did not:"
+    echo "$new_events"; fail=1
+elif [ "$crashes_ours" -gt "$crashes_plain" ]; then
+    echo "tools-suite: a daemon on our library crashed or exited with an error:"
+    grep -E 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$work/daemons/pacemaker.log"
+    fail=1
+else
+    echo "tools-suite: daemons: no warning, error, crash or respawn beyond the plain node's" \
+        "($(wc -l <"$work/plain.events") kinds of warning on both, $(wc -l <"$work/daemons/pacemaker.log") log lines)"
+fi
+
+# valgrind: per command, errors and definitely/indirectly lost bytes, summed over its processes
+vg_summary() {
+    local d=$1 f step
+    [ -d "$d" ] || return 0
+    for f in "$d"/*; do
+        step=${f##*/}; step=${step%%-*}
+        awk -v s="$step" '
+            /ERROR SUMMARY:/ { e += $4 }
+            /definitely lost:/ { gsub(",", "", $4); l += $4 }
+            /indirectly lost:/ { gsub(",", "", $4); l += $4 }
+            END { print s, e + 0, l + 0 }' "$f"
+    done | awk '{ e[$1] += $2; l[$1] += $3 } END { for (s in e) print s, e[s], l[s] }' | sort
+}
+vg_summary "$work/valgrind/vg" >"$work/vg.plain"
+vg_summary "$work/valgrind-preload/vg" >"$work/vg.preload"
+vg_worse=$(join -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 "$work/vg.plain" "$work/vg.preload" \
+    | awk '$4 > $2 || $5 > $3 { print "command " $1 ": errors " $2 " -> " $4 ", lost bytes " $3 " -> " $5 }')
+vg_errors_plain=$(awk '{ e += $2 } END { print e + 0 }' "$work/vg.plain")
+vg_errors_ours=$(awk '{ e += $2 } END { print e + 0 }' "$work/vg.preload")
+vg_lost_plain=$(awk '{ l += $3 } END { print l + 0 }' "$work/vg.plain")
+vg_lost_ours=$(awk '{ l += $3 } END { print l + 0 }' "$work/vg.preload")
+if [ -n "$vg_worse" ]; then
+    echo "tools-suite: under valgrind our library adds:"; echo "$vg_worse"; fail=1
+else
+    echo "tools-suite: valgrind: errors $vg_errors_plain on libcrmcommon alone, $vg_errors_ours with our library; lost bytes $vg_lost_plain and $vg_lost_ours"
+fi
+
+# the table (README): per tool, commands and whether every mode matched
+{
+    echo "| tool | commands | preloaded | relinked | daemons on pcmk-ipc-rs | valgrind (errors / lost bytes, alone → with us) |"
+    echo "|---|---|---|---|---|---|"
+    for tool in crmadmin crm_node cibadmin crm_attribute attrd_updater crm_standby crm_failcount \
+                crm_resource crm_ticket crm_verify crm_simulate crm_mon stonith_admin; do
+        n=$(awk -v t="$tool" '$2 == t' "$work/plain.blocks" | wc -l)
+        [ "$n" -gt 0 ] || continue
+        cell() {   # identical for this tool's commands in run $1?
+            if awk -v t="$tool" '$2 == t { found = 1 } END { exit !found }' "$work/$1.differs"; then
+                echo "differs"
+            else
+                echo "identical"
+            fi
+        }
+        rel=$(case $tool in crmadmin|cibadmin) cell relink ;; *) echo "—" ;; esac)
+        steps=$(awk -v t="$tool" '$2 == t { print $1 }' "$work/plain.blocks")
+        vp=$(echo "$steps" | join - "$work/vg.plain" 2>/dev/null | awk '{ e += $2; l += $3 } END { print e + 0 " / " l + 0 }')
+        vo=$(echo "$steps" | join - "$work/vg.preload" 2>/dev/null | awk '{ e += $2; l += $3 } END { print e + 0 " / " l + 0 }')
+        echo "| \`$tool\` | $n | $(cell preload) | $rel | $(cell daemons) | $vp → $vo |"
+    done
+} >"$results/table.md"
+cat "$results/table.md"
+[ $fail = 0 ] || { keep=1; echo "tools-suite: FAILED (runs kept in $work)"; exit 1; }
+echo "tools-suite: passed"
