@@ -6,8 +6,7 @@
  * Built against our header and library, and against Pacemaker 3.0.0's headers and libcrmcommon
  * (in the 3.0 chroot); tests-c/live-suite.sh runs both on the same live node and requires
  * identical output. Pacemaker installs no header for the internal functions: their 3.0.0
- * declarations are repeated here (include/crm/common/ipc_internal.h, internal.h,
- * ipc_attrd_internal.h, mainloop.h).
+ * declarations are in pacemaker_internal.h.
  */
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_pacemakerd.h>
@@ -18,50 +17,9 @@
 #include <sys/types.h>
 #include <libxml/tree.h>
 #include "check.h"
+#include "pacemaker_internal.h"
 
 #define S(s) ((s) ? (s) : "(null)")
-
-typedef struct mainloop_io_s mainloop_io_t;
-struct ipc_client_callbacks {
-    int (*dispatch) (const char *buffer, ssize_t length, gpointer userdata);
-    void (*destroy) (gpointer userdata);
-};
-mainloop_io_t *mainloop_add_ipc_client(const char *name, int priority, size_t max_size,
-                                       void *userdata, struct ipc_client_callbacks *callbacks);
-void mainloop_del_ipc_client(mainloop_io_t *client);
-crm_ipc_t *mainloop_get_ipc_client(mainloop_io_t *client);
-int pcmk__add_mainloop_ipc(crm_ipc_t *ipc, int priority, void *userdata,
-                           const struct ipc_client_callbacks *callbacks, mainloop_io_t **source);
-int pcmk__connect_generic_ipc(crm_ipc_t *ipc);
-int pcmk__ipc_fd(crm_ipc_t *ipc, int *fd);
-int pcmk__connect_ipc(pcmk_ipc_api_t *api, enum pcmk_ipc_dispatch dispatch_type, int attempts);
-
-typedef struct {
-    const char *node;
-    const char *name;
-    const char *value;
-} pcmk__attrd_query_pair_t;
-typedef struct {
-    int reply_type; /* enum pcmk__attrd_api_reply: 0 unknown, 1 query */
-    union {
-        GList *pairs;
-    } data;
-} pcmk__attrd_api_reply_t;
-enum { attr_value = 1 << 3, attr_delay = 1 << 4, attr_query_all = 1 << 9 };
-int pcmk__attrd_api_update(pcmk_ipc_api_t *api, const char *node, const char *name,
-                           const char *value, const char *dampen, const char *set,
-                           const char *user_name, uint32_t options);
-int pcmk__attrd_api_update_list(pcmk_ipc_api_t *api, GList *attrs, const char *dampen,
-                                const char *set, const char *user_name, uint32_t options);
-int pcmk__attrd_api_delete(pcmk_ipc_api_t *api, const char *node, const char *name,
-                           uint32_t options);
-int pcmk__attrd_api_query(pcmk_ipc_api_t *api, const char *node, const char *name,
-                          uint32_t options);
-int pcmk__attrd_api_refresh(pcmk_ipc_api_t *api, const char *node);
-int pcmk__attrd_api_purge(pcmk_ipc_api_t *api, const char *node, bool reap);
-int pcmk__attrd_api_clear_failures(pcmk_ipc_api_t *api, const char *node, const char *resource,
-                                   const char *operation, const char *interval_spec,
-                                   const char *user_name, uint32_t options);
 
 /* --- the internal connects --------------------------------------------------------------- */
 
@@ -185,26 +143,26 @@ static void attribute_manager(void)
     rc = pcmk__connect_ipc(api, pcmk_ipc_dispatch_sync, 5);
     CHECK(rc == 0, "attrd: connect sync: %d", rc);
 
-    CHECK(pcmk__attrd_api_update(NULL, NULL, NULL, "1", NULL, NULL, NULL, attr_value) == EINVAL,
+    CHECK(pcmk__attrd_api_update(NULL, NULL, NULL, "1", NULL, NULL, NULL, o_value) == EINVAL,
           "attrd: update without a name: EINVAL");
     CHECK(pcmk__attrd_api_query(api, NULL, NULL, 0) == EINVAL, "attrd: query without a name: EINVAL");
     CHECK(pcmk__attrd_api_delete(NULL, NULL, NULL, 0) == EINVAL, "attrd: delete without a name: EINVAL");
-    CHECK(pcmk__attrd_api_update_list(NULL, NULL, NULL, NULL, NULL, attr_value) == EINVAL,
+    CHECK(pcmk__attrd_api_update_list(NULL, NULL, NULL, NULL, NULL, o_value) == EINVAL,
           "attrd: update of an empty list: EINVAL");
     printf("attrd: query of an unknown attribute: %s\n", query(api, NULL, "pcmkrs-never-set", 0));
 
     /* a temporary connection (NULL object), then the sync object */
-    rc = pcmk__attrd_api_update(NULL, NULL, "pcmkrs-attr", "3", NULL, NULL, NULL, attr_value);
+    rc = pcmk__attrd_api_update(NULL, NULL, "pcmkrs-attr", "3", NULL, NULL, NULL, o_value);
     CHECK(rc == 0, "attrd: update through a temporary connection: %d", rc);
     printf("attrd: query on the local node: %s\n",
            query_until(api, NULL, "pcmkrs-attr", 0, "rc 0, status 0: node1:pcmkrs-attr=3"));
     printf("attrd: query on node1: %s\n", query(api, "node1", "pcmkrs-attr", 0));
-    printf("attrd: query on every node: %s\n", query(api, NULL, "pcmkrs-attr", attr_query_all));
-    rc = pcmk__attrd_api_update(api, "node1", "pcmkrs-attr", "4", "5s", NULL, NULL, attr_value | attr_delay);
+    printf("attrd: query on every node: %s\n", query(api, NULL, "pcmkrs-attr", o_query_all));
+    rc = pcmk__attrd_api_update(api, "node1", "pcmkrs-attr", "4", "5s", NULL, NULL, o_value | o_delay);
     CHECK(rc == 0, "attrd: update value and delay on the object: %d", rc);
     printf("attrd: query after: %s\n",
            query_until(api, NULL, "pcmkrs-attr", 0, "rc 0, status 0: node1:pcmkrs-attr=4"));
-    rc = pcmk__attrd_api_update_list(api, list, NULL, NULL, NULL, attr_value);
+    rc = pcmk__attrd_api_update_list(api, list, NULL, NULL, NULL, o_value);
     CHECK(rc == 0, "attrd: update of a list of two: %d", rc);
     printf("attrd: query list a: %s\n",
            query_until(api, NULL, "pcmkrs-list-a", 0, "rc 0, status 0: node1:pcmkrs-list-a=a1"));

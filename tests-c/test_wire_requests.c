@@ -6,8 +6,8 @@
  *
  * It sets libcrmcommon's crm_system_name (the sender name, as sbd and Pacemaker's tools do),
  * pcmk__is_daemon (how attribute lists are sent) and the environment a resource agent gets
- * (pcmk__node_attr_target), and calls the attribute manager's internal API, declared here as in
- * Pacemaker 3.0.0's include/crm/common/ipc_attrd_internal.h (not installed).
+ * (pcmk__node_attr_target), and calls the attribute manager's internal API (declared in
+ * pacemaker_internal.h, as Pacemaker does not install its internal headers).
  */
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_controld.h>
@@ -20,34 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <libxml/tree.h>
+#include "pacemaker_internal.h"
 
 extern char *crm_system_name;
 extern bool pcmk__is_daemon;
-
-typedef struct {
-    const char *node;
-    const char *name;
-    const char *value;
-} pcmk__attrd_query_pair_t;
-enum {
-    o_remote = 1 << 0, o_private = 1 << 1, o_pattern = 1 << 2, o_value = 1 << 3,
-    o_delay = 1 << 4, o_sync_local = 1 << 6, o_sync_cluster = 1 << 7, o_utilization = 1 << 8,
-    o_query_all = 1 << 9,
-};
-int pcmk__attrd_api_update(pcmk_ipc_api_t *api, const char *node, const char *name,
-                           const char *value, const char *dampen, const char *set,
-                           const char *user_name, uint32_t options);
-int pcmk__attrd_api_update_list(pcmk_ipc_api_t *api, GList *attrs, const char *dampen,
-                                const char *set, const char *user_name, uint32_t options);
-int pcmk__attrd_api_delete(pcmk_ipc_api_t *api, const char *node, const char *name,
-                           uint32_t options);
-int pcmk__attrd_api_query(pcmk_ipc_api_t *api, const char *node, const char *name,
-                          uint32_t options);
-int pcmk__attrd_api_refresh(pcmk_ipc_api_t *api, const char *node);
-int pcmk__attrd_api_purge(pcmk_ipc_api_t *api, const char *node, bool reap);
-int pcmk__attrd_api_clear_failures(pcmk_ipc_api_t *api, const char *node, const char *resource,
-                                   const char *operation, const char *interval_spec,
-                                   const char *user_name, uint32_t options);
 
 #define RC(call) printf("%-60s %d\n", #call, (call))
 

@@ -13,7 +13,7 @@ work=$(mktemp -d "$root/tmp/pcmkrs-wire.XXXXXX")
 inroot=${work#"$root"}
 trap '[ -n "${PCMKRS_KEEP:-}" ] || rm -rf "$work"' EXIT
 chmod 0755 "$work"
-cp "$here/test_wire_requests.c" "$work/"
+cp "$here/test_wire_requests.c" "$here/pacemaker_internal.h" "$work/"
 cp "$(realpath "$stage/lib/libpcmk-ipc-rs.so.0")" "$work/libpcmk-ipc-rs.so.0"
 chroot "$root" sh -c "cd $inroot && gcc -Wall -Wextra -Werror -o wire test_wire_requests.c \
     \$(pkg-config --cflags --libs pacemaker libxml-2.0 glib-2.0)"

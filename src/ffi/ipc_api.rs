@@ -7,7 +7,7 @@
 //! outermost call returns, never while something still uses it. In main-loop mode the object
 //! is released by its GLib source's destroy notification, as in Pacemaker 3.0.0.
 
-use super::{attrd, controld, opt_str, pacemakerd, schedulerd};
+use super::{attrd, controld, opt_str, pacemakerd, schedulerd, watch_fd};
 use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Reply, Request};
 use crate::client::log::{log, Level};
 use crate::client::rc;
@@ -344,23 +344,16 @@ pub(super) fn connect_with(
             let Some(fd) = ipc.fd() else {
                 return libc::ENOTCONN;
             };
-            // SAFETY: GLib calls: a watch on the connection's fd, on the global default
-            // context, at default priority, with the object as data.
-            let id = unsafe {
-                let channel = glib_sys::g_io_channel_unix_new(fd);
-                let id = g_io_add_watch_full(
-                    channel,
+            // SAFETY: the object lives until its source's destroy notification (see
+            // `source_destroyed`), at default priority as in 3.0.0.
+            let (id, _) = unsafe {
+                watch_fd(
+                    fd,
                     glib_sys::G_PRIORITY_DEFAULT,
-                    glib_sys::G_IO_IN
-                        | glib_sys::G_IO_HUP
-                        | glib_sys::G_IO_NVAL
-                        | glib_sys::G_IO_ERR,
-                    Some(source_dispatch),
+                    source_dispatch,
                     ptr.cast(),
-                    Some(source_destroyed),
-                );
-                glib_sys::g_io_channel_unref(channel);
-                id
+                    source_destroyed,
+                )
             };
             source.set(id);
             rc::OK
@@ -378,17 +371,6 @@ pub(super) fn connect_with(
         code
     })
     .unwrap_or(libc::EINVAL)
-}
-
-extern "C" {
-    fn g_io_add_watch_full(
-        channel: *mut GIOChannel,
-        priority: c_int,
-        condition: GIOCondition,
-        func: Option<unsafe extern "C" fn(*mut GIOChannel, GIOCondition, gpointer) -> gboolean>,
-        user_data: gpointer,
-        notify: glib_sys::GDestroyNotify,
-    ) -> c_uint;
 }
 
 /// GLib: the connection's fd is readable (or hung up).

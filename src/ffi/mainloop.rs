@@ -64,17 +64,6 @@ unsafe fn ours<'a>(p: *mut mainloop_io_t) -> Option<&'a mut mainloop_io_s> {
     (s.magic == SOURCE_MAGIC).then_some(s)
 }
 
-extern "C" {
-    fn g_io_add_watch_full(
-        channel: *mut GIOChannel,
-        priority: c_int,
-        condition: GIOCondition,
-        func: Option<unsafe extern "C" fn(*mut GIOChannel, GIOCondition, gpointer) -> gboolean>,
-        user_data: gpointer,
-        notify: glib_sys::GDestroyNotify,
-    ) -> c_uint;
-}
-
 /// GLib: the connection's descriptor is readable or hung up (`mainloop_gio_callback`): read and
 /// dispatch up to 10 messages, and say whether the source stays.
 unsafe extern "C" fn source_ready(
@@ -191,18 +180,10 @@ unsafe fn add_source(
         (*p).userdata = userdata;
         (*p).fd = fd;
         (*p).magic = SOURCE_MAGIC;
-        let channel = glib_sys::g_io_channel_unix_new(fd);
+        // the object is freed by the source's destroy notification, not before
+        let (id, channel) = super::watch_fd(fd, priority, source_ready, p.cast(), source_gone);
+        (*p).source = id;
         (*p).channel = channel;
-        (*p).source = g_io_add_watch_full(
-            channel,
-            priority,
-            glib_sys::G_IO_IN | glib_sys::G_IO_HUP | glib_sys::G_IO_NVAL | glib_sys::G_IO_ERR,
-            Some(source_ready),
-            p.cast(),
-            Some(source_gone),
-        );
-        // the watch holds the channel now
-        glib_sys::g_io_channel_unref(channel);
         p
     }
 }

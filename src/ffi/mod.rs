@@ -122,6 +122,53 @@ impl Drop for List {
     }
 }
 
+/// GLib's callback for a watched descriptor (`GIOFunc`).
+type WatchFn = unsafe extern "C" fn(
+    *mut glib_sys::GIOChannel,
+    glib_sys::GIOCondition,
+    glib_sys::gpointer,
+) -> glib_sys::gboolean;
+
+extern "C" {
+    fn g_io_add_watch_full(
+        channel: *mut glib_sys::GIOChannel,
+        priority: libc::c_int,
+        condition: glib_sys::GIOCondition,
+        func: Option<WatchFn>,
+        user_data: glib_sys::gpointer,
+        notify: glib_sys::GDestroyNotify,
+    ) -> libc::c_uint;
+}
+
+/// Watch a connection's descriptor in GLib's default main context, as Pacemaker's main-loop
+/// IPC does (readable, hung up, invalid or in error): `func` gets `data`, and `gone(data)` runs
+/// when the source is removed. Returns the source id and its channel (held by the watch).
+///
+/// # Safety
+/// `data` stays valid for `func` and `gone` until `gone` has run.
+unsafe fn watch_fd(
+    fd: libc::c_int,
+    priority: libc::c_int,
+    func: WatchFn,
+    data: glib_sys::gpointer,
+    gone: unsafe extern "C" fn(glib_sys::gpointer),
+) -> (libc::c_uint, *mut glib_sys::GIOChannel) {
+    // SAFETY: GLib calls on a new channel; the watch takes its own reference, ours is dropped.
+    unsafe {
+        let channel = glib_sys::g_io_channel_unix_new(fd);
+        let id = g_io_add_watch_full(
+            channel,
+            priority,
+            glib_sys::G_IO_IN | glib_sys::G_IO_HUP | glib_sys::G_IO_NVAL | glib_sys::G_IO_ERR,
+            Some(func),
+            data,
+            Some(gone),
+        );
+        glib_sys::g_io_channel_unref(channel);
+        (id, channel)
+    }
+}
+
 mod attrd;
 mod controld;
 mod crm_ipc;
