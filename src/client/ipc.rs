@@ -155,7 +155,7 @@ impl IpcClient {
             }
             (Err(e), _) => {
                 log!(
-                    Level::Debug,
+                    Level::Info,
                     "pcmk__connect_generic_ipc",
                     "Could not connect to {} IPC: {e}",
                     self.name
