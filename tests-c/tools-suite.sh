@@ -119,7 +119,7 @@ fi
 # the daemons: no warning or error the plain node does not log, no crash, no respawn
 log_events() {
     # severity warning and above, without time, host, pids, pointers and other numbers
-    { grep -E ' (warning|error|crit|emerg|alert): ' "$1" || true; } \
+    { grep -E '[[:space:]](warning|error|crit|emerg|alert): ' "$1" || true; } \
         | sed -E -e 's/^[A-Z][a-z]{2} [0-9]{2} [0-9:.]+ [^ ]+ //' -e 's/0x[0-9a-f]+/<ptr>/g' -e 's/[0-9]+/N/g' \
         | sort -u
 }
