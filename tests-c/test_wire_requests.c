@@ -40,6 +40,9 @@ static void attribute_manager(void)
     RC(pcmk__attrd_api_update(NULL, "localhost", "a.*", NULL, "1s", NULL, NULL,
                               o_pattern | o_utilization | o_delay | o_sync_cluster));
     RC(pcmk__attrd_api_update_list(NULL, list, "2s", "set2", "root", o_value));
+    /* in a daemon, the resolved nodes are written back into the caller's list */
+    printf("the list's nodes afterwards: %s, %s\n", one.node ? one.node : "(null)",
+           two.node ? two.node : "(null)");
     RC(pcmk__attrd_api_delete(NULL, "node1", "a1", o_delay | o_private));
     RC(pcmk__attrd_api_query(NULL, NULL, "a1", 0));
     RC(pcmk__attrd_api_query(NULL, "node1", "a1", 0));

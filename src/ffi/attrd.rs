@@ -56,6 +56,36 @@ pub(super) fn with_reply(r: &AttrdReply<'_>, f: impl FnOnce(*mut c_void)) {
     drop(list);
 }
 
+/// `pcmk__node_attr_target` as 3.0.0 returns it: a pointer into the environment, or `name`
+/// itself, for the local node's names; `None` for any other node.
+///
+/// # Safety
+/// `name` is NULL or a C string.
+unsafe fn node_attr_target_c(name: *const c_char) -> Option<*const c_char> {
+    // SAFETY: NULL or a C string (# Safety).
+    let given = unsafe { opt_str(name) };
+    let local = given.as_deref().map_or(true, |n| {
+        n.eq_ignore_ascii_case("auto") || n.eq_ignore_ascii_case("localhost")
+    });
+    if !local {
+        return None;
+    }
+    // SAFETY: getenv with NUL-terminated names; the strings it returns live in the environment.
+    let env = |var: &[u8]| unsafe { libc::getenv(var.as_ptr().cast()) }.cast_const();
+    let target = env(b"OCF_RESKEY_CRM_meta_container_attribute_target\0");
+    let physical = env(b"OCF_RESKEY_CRM_meta_physical_host\0");
+    // SAFETY: a string of the environment.
+    let to_host = !target.is_null()
+        && unsafe { std::ffi::CStr::from_ptr(target) }
+            .to_bytes()
+            .eq_ignore_ascii_case(b"host");
+    if !physical.is_null() && to_host {
+        return Some(physical);
+    }
+    let on_node = env(b"OCF_RESKEY_CRM_meta_on_node\0");
+    Some(if on_node.is_null() { name } else { on_node })
+}
+
 /// `pcmk__attrd_query_pair_t`'s strings, as `pcmk__attrd_api_update_list` reads them.
 ///
 /// # Safety
@@ -164,6 +194,20 @@ pub unsafe extern "C" fn pcmk__attrd_api_update_list(
                 };
             }
             return code;
+        }
+        // In a daemon, 3.0.0 also writes each pair's resolved node back into the caller's list
+        // (a string of the environment, or the node as given), and so does this.
+        let mut l = attrs;
+        // SAFETY: a GList of valid pairs (# Safety), which the caller lets us change.
+        while let Some(item) = unsafe { l.as_ref() } {
+            let pair = item.data.cast::<AttrdQueryPair>();
+            // SAFETY: as above.
+            unsafe {
+                if let Some(target) = node_attr_target_c((*pair).node) {
+                    (*pair).node = target;
+                }
+            }
+            l = item.next;
         }
         // SAFETY: NULL or C strings (# Safety).
         let [dampen, set, user] = [dampen, set, user_name].map(|p| unsafe { opt_str(p) });
