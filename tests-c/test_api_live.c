@@ -267,13 +267,17 @@ static void sched_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t s
     pcmk_schedulerd_api_reply_t *r = data;
 
     (void) api; (void) user_data;
-    printf("scheduler callback: %s status %d\n", event_name(type), (int) status);
     if (type == pcmk_ipc_event_reply && old_daemons) {
-        /* a 2.1 scheduler marks its reply as a controller message, which 3.0.0 refuses */
-        CHECK(status == CRM_EX_PROTOCOL && r->reply_type == pcmk_schedulerd_reply_unknown,
-              "scheduler 2.1: reply refused as 3.0.0 refuses it (CRM_EX_PROTOCOL)");
+        /* a 2.1 scheduler marks its reply as a controller message: 3.0.0 refuses it
+         * (CRM_EX_PROTOCOL), this library reads the graph (docs/differences.md A8, shown by
+         * test_api_beyond.c); not compared here */
+        (void) status; (void) r;
+        printf("scheduler callback: reply from a 2.1 scheduler\n");
         g_main_loop_quit(loop);
-    } else if (type == pcmk_ipc_event_reply) {
+        return;
+    }
+    printf("scheduler callback: %s status %d\n", event_name(type), (int) status);
+    if (type == pcmk_ipc_event_reply) {
         CHECK(r->reply_type == pcmk_schedulerd_reply_graph && r->data.graph.tgraph
               && !strcmp((const char *) r->data.graph.tgraph->name, "transition_graph")
               && r->data.graph.reference && graph_ref && !strcmp(r->data.graph.reference, graph_ref)

@@ -5,10 +5,14 @@
 
 use super::auth::{daemon_user, Authenticity};
 use super::buffer::{default_buffer_size, ipc_buffer_size};
+use super::layout::{self, Choice, Process};
 use super::log::{log, Level};
 use super::rc;
 use crate::qb::{ConnectOptions, Connection};
-use crate::wire::{self, flags, DecompressError, FrameError, Header, HEADER_SIZE, IPC_VERSION};
+use crate::wire::{
+    self, flags, DecompressError, FrameError, Header, Layout, Parts, Progress, HEADER_SIZE,
+    IPC_VERSION, PART_BUFFER,
+};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -35,9 +39,185 @@ pub struct IpcClient {
     /// The descriptor cached at connect time; -EINVAL once a check found the server gone.
     fd: i32,
     need_reply: bool,
+    inbox: Inbox,
+}
+
+/// Which channel a frame came on (each puts its own split messages together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Event,
+    /// A response, and the id of the reply awaited (others are not parts of it).
+    Response(Option<i32>),
+}
+
+/// What taking a frame gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Took {
+    /// A whole message (or a reply to another request), now in the buffer.
+    Whole(Header),
+    /// A part of a split message; more are to come.
+    Part,
+}
+
+/// What a connection received, and what it knows of its server's layout.
+#[derive(Debug, Default)]
+struct Inbox {
     /// The last message received: header, then text and NUL (or a frame that failed to decode).
     buffer: Vec<u8>,
     scratch: Vec<u8>,
+    /// The last whole message's header (a split message's: its first part's, as reassembled).
+    header: Header,
+    /// The layout chosen by the caller (`PCMK_IPC_RS_WIRE`, [`IpcClient::set_layout`]).
+    fixed: Option<Layout>,
+    /// The server's layout: seen in a message of its (`seen`), or assumed before any.
+    layout: Option<Layout>,
+    seen: bool,
+    /// The server process (from the handshake's credentials).
+    server: Option<Process>,
+    events: Parts,
+    replies: Parts,
+    event_acc: Vec<u8>,
+    reply_acc: Vec<u8>,
+}
+
+impl Inbox {
+    fn new(choice: Choice) -> Inbox {
+        Inbox {
+            buffer: vec![0; HEADER_SIZE + 1],
+            fixed: match choice {
+                Choice::Auto => None,
+                Choice::Fixed(l) => Some(l),
+            },
+            ..Inbox::default()
+        }
+    }
+
+    /// A new connection: nothing known of its server yet but the caller's choice.
+    fn reset(&mut self, server: Option<Process>) {
+        self.layout = self.fixed;
+        self.seen = false;
+        self.server = server;
+        self.events.reset();
+        self.replies.reset();
+    }
+
+    /// The layout a frame must have: the caller's, or the one the server showed.
+    fn expected(&self) -> Option<Layout> {
+        self.fixed.or(if self.seen { self.layout } else { None })
+    }
+
+    /// Take a received frame (still in the transport's memory) into the buffer: header, then
+    /// the text and its NUL. A compressed frame is decompressed straight from the transport; a
+    /// part of a split message is added to its channel's message, which becomes the buffer
+    /// when whole; any other frame is copied once. On failure the raw frame is what the buffer
+    /// holds.
+    fn take(&mut self, frame: &[u8], channel: Channel) -> Result<Took, FrameError> {
+        let layout = match (Layout::of(frame), self.expected()) {
+            (Some(l), Some(want)) if l != want => {
+                log!(
+                    Level::Error,
+                    "pcmk-ipc-rs",
+                    "Message in the {l:?} header layout where the {want:?} layout was {}",
+                    if self.fixed.is_some() {
+                        "chosen (PCMK_IPC_RS_WIRE)"
+                    } else {
+                        "seen before"
+                    }
+                );
+                return self.raw(frame, FrameError::Malformed);
+            }
+            (Some(l), _) => {
+                if !self.seen && self.fixed.is_none() {
+                    if self.layout.is_some_and(|assumed| assumed != l) {
+                        log!(
+                            Level::Warning,
+                            "pcmk-ipc-rs",
+                            "The server writes the {l:?} header layout, not the {:?} one assumed",
+                            self.layout.unwrap_or(l)
+                        );
+                    }
+                    self.layout = Some(l);
+                    self.seen = true;
+                    layout::learned(self.server, l);
+                }
+                l
+            }
+            (None, _) => return self.raw(frame, FrameError::Malformed),
+        };
+        let Inbox {
+            buffer,
+            scratch,
+            header,
+            events,
+            replies,
+            event_acc,
+            reply_acc,
+            ..
+        } = self;
+        let result = match wire::decode(frame, layout, scratch) {
+            Ok(f) if f.header.size_compressed != 0 => {
+                // scratch holds the header and the decompressed text
+                let h = f.header;
+                std::mem::swap(buffer, scratch);
+                *header = h;
+                return Ok(Took::Whole(h));
+            }
+            Ok(f) => {
+                let h = f.header;
+                let (parts, acc) = match channel {
+                    Channel::Response(Some(want)) if h.id != want => {
+                        // another request's reply (or a part of it): dropped by the caller
+                        (None, None)
+                    }
+                    Channel::Response(_) => (Some(replies), Some(reply_acc)),
+                    Channel::Event => (Some(events), Some(event_acc)),
+                };
+                match (parts, acc) {
+                    (Some(parts), Some(acc)) => match parts.add(&f, frame, acc) {
+                        Ok(Progress::Whole) => Ok(h),
+                        Ok(Progress::More) => return Ok(Took::Part),
+                        Ok(Progress::Done(whole)) => {
+                            std::mem::swap(buffer, acc);
+                            *header = whole;
+                            return Ok(Took::Whole(whole));
+                        }
+                        Err(e) => Err(e),
+                    },
+                    _ => Ok(h),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(h) => {
+                Self::copy(buffer, frame);
+                *header = h;
+                Ok(Took::Whole(h))
+            }
+            Err(e) => self.raw(frame, e),
+        }
+    }
+
+    /// As 3.0.0, the buffer then holds the raw frame; never shorter than a header, and always
+    /// followed by a NUL, so that the text a C caller reads ends.
+    fn copy(buffer: &mut Vec<u8>, frame: &[u8]) {
+        buffer.clear();
+        buffer.extend_from_slice(frame);
+        if buffer.len() < HEADER_SIZE {
+            buffer.resize(HEADER_SIZE, 0);
+        }
+        buffer.push(0);
+    }
+
+    fn raw(&mut self, frame: &[u8], e: FrameError) -> Result<Took, FrameError> {
+        Self::copy(&mut self.buffer, frame);
+        self.header = self
+            .expected()
+            .or(Layout::of(frame))
+            .and_then(|l| Header::decode(frame, l))
+            .unwrap_or_default();
+        Err(e)
+    }
 }
 
 /// `pcmk__timeout_ms2s`: milliseconds to whole seconds, rounding half up, at least 1 for > 0.
@@ -56,6 +236,11 @@ fn now_s() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Whether the one frame of a message is its compressed text.
+fn compressed_len(frames: &[([u8; HEADER_SIZE], &[u8], bool)], text_len: usize) -> bool {
+    frames.len() == 1 && !frames[0].2 && frames[0].1.len() != text_len
+}
+
 /// C's `strerror`, as Pacemaker's messages print errno values.
 fn strerror(errno: i32) -> String {
     rc::describe(errno)
@@ -65,7 +250,11 @@ fn frame_error_legacy(e: FrameError) -> i32 {
     match e {
         FrameError::Decompress(DecompressError::BadInput) => rc::rc2legacy(rc::RC_BAD_INPUT),
         FrameError::Decompress(DecompressError::TooBig) => -libc::EFBIG,
-        FrameError::Version(_) | FrameError::Unterminated | FrameError::Malformed => -libc::EBADMSG,
+        FrameError::Version(_)
+        | FrameError::Unterminated
+        | FrameError::Malformed
+        | FrameError::Sequence
+        | FrameError::TooLarge => -libc::EBADMSG,
     }
 }
 
@@ -87,9 +276,26 @@ impl IpcClient {
             conn: None,
             fd: -1,
             need_reply: false,
-            buffer: vec![0; HEADER_SIZE + 1],
-            scratch: Vec::new(),
+            inbox: Inbox::new(layout::env_choice()),
         }
+    }
+
+    /// Choose the header layout for this object's connections: `Some` to use one whatever the
+    /// daemon sends (a message of the other layout is then refused), `None` to learn it from
+    /// the daemon (the default, unless `PCMK_IPC_RS_WIRE` chooses). Takes effect at the next
+    /// connect.
+    pub fn set_layout(&mut self, layout: Option<Layout>) {
+        self.inbox.fixed = layout;
+    }
+
+    /// The layout the server is known to write (seen in a message of its, or chosen).
+    pub fn seen_layout(&self) -> Option<Layout> {
+        self.inbox.expected()
+    }
+
+    /// The server process of the connection, if visible here.
+    pub fn server(&self) -> Option<Process> {
+        self.inbox.server
     }
 
     /// The service name.
@@ -181,6 +387,7 @@ impl IpcClient {
             conn.transport(),
             self.max_buf_size
         );
+        self.inbox.reset(Process::of(cred.pid));
         self.conn = Some(conn);
         rc::OK
     }
@@ -254,84 +461,61 @@ impl IpcClient {
         }
     }
 
-    /// Take a received frame (still in the transport's memory) into the buffer: header, then
-    /// the text and its NUL. A compressed frame is decompressed straight from the transport;
-    /// any other is copied once. On failure the raw frame is what the buffer holds.
-    fn take(
-        buffer: &mut Vec<u8>,
-        scratch: &mut Vec<u8>,
-        frame: &[u8],
-    ) -> Result<Header, FrameError> {
-        match wire::decode(frame, scratch) {
-            Ok(f) if f.header.size_compressed != 0 => {
-                // scratch holds the header and the decompressed text
-                let header = f.header;
-                std::mem::swap(buffer, scratch);
-                Ok(header)
-            }
-            r => {
-                // As 3.0.0, the buffer then holds the raw frame; never shorter than a header,
-                // and always followed by a NUL, so that the text a C caller reads ends.
-                buffer.clear();
-                buffer.extend_from_slice(frame);
-                if buffer.len() < HEADER_SIZE {
-                    buffer.resize(HEADER_SIZE, 0);
-                }
-                buffer.push(0);
-                r.map(|f| f.header)
-            }
-        }
-    }
-
     /// Read one event without waiting (`crm_ipc_read`). Returns the text's length including
-    /// its NUL, `-EAGAIN` when none is waiting, `-EBADMSG` for a frame of another version (or
-    /// a malformed one), −201 or `-EFBIG` when it cannot be decompressed, `-ENOMSG` for any
-    /// other failure, a disconnect included.
+    /// its NUL, `-EAGAIN` when none is waiting (also while a split one is half received: its
+    /// parts so far are kept), `-EBADMSG` for a frame of another version (or a malformed one, or
+    /// a part out of place), −201 or `-EFBIG` when it cannot be decompressed, `-ENOMSG` for
+    /// any other failure, a disconnect included.
     pub fn read(&mut self) -> i64 {
-        let Some(conn) = self.conn.as_mut() else {
-            return -(libc::ENOMSG as i64);
-        };
-        let (buffer, scratch) = (&mut self.buffer, &mut self.scratch);
-        let got = conn.recv_event(Some(Duration::ZERO), |m| Self::take(buffer, scratch, m));
-        match got {
-            Ok(taken) => {
-                let header = match taken {
-                    Ok(h) => h,
-                    Err(FrameError::Version(v)) => {
-                        log!(Level::Error, "pcmk__valid_ipc_header", "Filtering incompatible v{v} IPC message (only versions <= {IPC_VERSION} supported)");
-                        return -(libc::EBADMSG as i64);
-                    }
-                    Err(e) => {
+        loop {
+            let Some(conn) = self.conn.as_mut() else {
+                return -(libc::ENOMSG as i64);
+            };
+            let inbox = &mut self.inbox;
+            let got = conn.recv_event(Some(Duration::ZERO), |m| inbox.take(m, Channel::Event));
+            return match got {
+                // a part: the next may be there already
+                Ok(Ok(Took::Part)) => continue,
+                Ok(taken) => {
+                    let header = match taken {
+                        Ok(Took::Whole(h)) => h,
+                        Ok(Took::Part) => unreachable!("handled above"),
+                        Err(FrameError::Version(v)) => {
+                            log!(Level::Error, "pcmk__valid_ipc_header", "Filtering incompatible v{v} IPC message (only versions <= {IPC_VERSION} supported)");
+                            return -(libc::EBADMSG as i64);
+                        }
+                        Err(e) => {
+                            log!(
+                                Level::Error,
+                                "crm_ipc_read",
+                                "Could not use a message from {} IPC: {e:?}",
+                                self.name
+                            );
+                            return frame_error_legacy(e) as i64;
+                        }
+                    };
+                    let _ = self.connected();
+                    header.text_size as i64
+                }
+                Err(e) if e.errno() == libc::EAGAIN => -(libc::EAGAIN as i64),
+                Err(e) => {
+                    if !self.connected() || e.errno() == libc::ENOTCONN {
                         log!(
                             Level::Error,
                             "crm_ipc_read",
-                            "Could not use a message from {} IPC: {e:?}",
+                            "Connection to {} IPC failed",
                             self.name
                         );
-                        return frame_error_legacy(e) as i64;
                     }
-                };
-                let _ = self.connected();
-                header.size_uncompressed as i64
-            }
-            Err(e) if e.errno() == libc::EAGAIN => -(libc::EAGAIN as i64),
-            Err(e) => {
-                if !self.connected() || e.errno() == libc::ENOTCONN {
-                    log!(
-                        Level::Error,
-                        "crm_ipc_read",
-                        "Connection to {} IPC failed",
-                        self.name
-                    );
+                    -(libc::ENOMSG as i64)
                 }
-                -(libc::ENOMSG as i64)
-            }
+            };
         }
     }
 
     /// The text of the last message received, with its NUL (`crm_ipc_buffer`).
     pub fn buffer(&self) -> &[u8] {
-        &self.buffer[HEADER_SIZE..]
+        &self.inbox.buffer[HEADER_SIZE..]
     }
 
     /// The text of the last message received up to its first NUL, as C reads it.
@@ -353,9 +537,10 @@ impl IpcClient {
         std::ffi::CStr::from_bytes_until_nul(self.buffer()).unwrap_or_default()
     }
 
-    /// The header flags of the last message received (`crm_ipc_buffer_flags`).
+    /// The header flags of the last message received (`crm_ipc_buffer_flags`; of a split
+    /// message, its first part's, without the multipart bits).
     pub fn buffer_flags(&self) -> u32 {
-        Header::decode(&self.buffer).map_or(0, |h| h.flags)
+        self.inbox.header.flags
     }
 
     /// Send a request and, if `flags` has `crm_ipc_client_response` (and not
@@ -375,7 +560,7 @@ impl IpcClient {
         let ms_timeout = if ms_timeout == 0 { 5000 } else { ms_timeout };
         if self.need_reply {
             let wait = u64::try_from(ms_timeout).ok().map(Duration::from_millis);
-            if self.receive_response(wait).is_err() {
+            if self.receive_response(wait, None).is_err() {
                 log!(
                     Level::Warning,
                     "crm_ipc_send",
@@ -396,30 +581,45 @@ impl IpcClient {
         let Some(text) = text else {
             return none(-libc::EINVAL);
         };
-        // framing (pcmk__ipc_prepare_iov): compress when the frame would not stay below the limit
         let limit = if self.max_buf_size == 0 {
             default_buffer_size()
         } else {
             self.max_buf_size
         } as usize;
-        let mut header = Header {
+        let layout = match self.send_layout(flags, text.len(), limit) {
+            Ok(l) => l,
+            Err(code) => return none(code),
+        };
+        // framing (pcmk__ipc_prepare_iov): up to 2.1/3.0.0, compressed when the frame would not
+        // stay below the limit; from 3.0.1, split into parts of Pacemaker's fixed buffer
+        let header = Header {
             id: id as i32,
             version: IPC_VERSION,
+            flags,
             ..Header::default()
         };
-        header.size_uncompressed = (text.len() + 1) as u32;
         let compressed;
-        let mut parts: [&[u8]; 3] = [&[], text, b"\0"];
-        let nparts = if HEADER_SIZE + text.len() + 1 < limit {
-            3
-        } else {
-            match wire::compress(&[text, b"\0"], limit) {
+        let mut frames: Vec<([u8; HEADER_SIZE], &[u8], bool)> = Vec::new();
+        match layout {
+            Layout::Compressed if HEADER_SIZE + text.len() + 1 < limit => {
+                let h = Header {
+                    size: (HEADER_SIZE + text.len() + 1) as i32,
+                    text_size: (text.len() + 1) as u32,
+                    ..header
+                };
+                frames.push((h.encode(layout), text, true));
+            }
+            Layout::Compressed => match wire::compress(&[text, b"\0"], limit) {
                 Some(z) => {
                     compressed = z;
-                    header.flags |= flags::COMPRESSED;
-                    header.size_compressed = compressed.len() as u32;
-                    parts[1] = &compressed;
-                    2
+                    let h = Header {
+                        size: (HEADER_SIZE + compressed.len()) as i32,
+                        text_size: (text.len() + 1) as u32,
+                        size_compressed: compressed.len() as u32,
+                        flags: flags | flags::COMPRESSED,
+                        ..header
+                    };
+                    frames.push((h.encode(layout), &compressed, false));
                 }
                 None => {
                     log!(
@@ -430,50 +630,54 @@ impl IpcClient {
                     );
                     return none(-libc::EMSGSIZE);
                 }
+            },
+            Layout::Multipart => {
+                for (part, (offset, len, part_flags)) in wire::split(text.len()).enumerate() {
+                    let Ok(part_id) = u16::try_from(part) else {
+                        log!(
+                            Level::Error,
+                            "pcmk__ipc_prepare_iov",
+                            "Could not split {}-byte message into 65536 parts",
+                            text.len() + 1
+                        );
+                        return none(-libc::EMSGSIZE);
+                    };
+                    let h = Header {
+                        size: (HEADER_SIZE + len + 1) as i32,
+                        text_size: (len + 1) as u32,
+                        flags: flags | part_flags,
+                        part_id,
+                        ..header
+                    };
+                    frames.push((h.encode(layout), &text[offset..offset + len], true));
+                }
             }
-        };
-        header.flags |= flags;
-        header.size =
-            (HEADER_SIZE + parts[1..nparts].iter().map(|p| p.len()).sum::<usize>()) as i32;
+        }
         log!(
             Level::Debug,
             "crm_ipc_send",
-            "Sending {} IPC request {id} ({} bytes{})",
+            "Sending {} IPC request {id} ({} bytes, {} frame{}{})",
             self.name,
-            header.size,
-            if nparts == 2 { ", compressed" } else { "" }
+            frames
+                .iter()
+                .map(|(_, b, nul)| HEADER_SIZE + b.len() + usize::from(*nul))
+                .sum::<usize>(),
+            frames.len(),
+            if frames.len() == 1 { "" } else { "s" },
+            if compressed_len(&frames, text.len()) {
+                ", compressed"
+            } else {
+                ""
+            }
         );
-        let hbytes = header.encode();
-        parts[0] = &hbytes;
-        let parts = &parts[..nparts];
         let want_reply =
             flags & wire::flags::CLIENT_RESPONSE != 0 && flags & wire::flags::PROXIED == 0;
 
         let result = if ms_timeout > 0 || !want_reply {
-            let deadline = now_s() + 1 + ms2s(ms_timeout as u32);
-            let mut first = true;
-            let sent = loop {
-                // right after the full check above, what is known suffices; a retry (full ring,
-                // flow control) asks the kernel again, so that a dead server ends it at once
-                let up = if first {
-                    self.seems_connected()
-                } else {
-                    self.connected()
-                };
-                first = false;
-                if !up {
-                    // Pacemaker returns the framing's 0 here
-                    return none(0);
-                }
-                match self.conn.as_mut().map(|c| c.send(parts)) {
-                    Some(Ok(n)) => break n as i32,
-                    Some(Err(e)) if e.errno() == libc::EAGAIN && now_s() < deadline => {
-                        // the server's flow control or a full ring: give it a moment
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                    Some(Err(e)) => break -e.errno(),
-                    None => return none(0),
-                }
+            let deadline = Some(now_s() + 1 + ms2s(ms_timeout as u32));
+            let sent = match self.push_frames(&frames, deadline) {
+                Ok(n) => n,
+                Err(code) => return none(code),
             };
             if sent <= 0 || !want_reply {
                 none(sent)
@@ -487,15 +691,9 @@ impl IpcClient {
             }
         } else {
             // no limit: send (retrying a full ring while connected), then wait while connected
-            let sent = loop {
-                match self.conn.as_mut().map(|c| c.send(parts)) {
-                    Some(Ok(n)) => break n as i32,
-                    Some(Err(e)) if e.errno() == libc::EAGAIN && self.connected() => {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                    Some(Err(e)) => break -e.errno(),
-                    None => break -libc::ENOTCONN,
-                }
+            let sent = match self.push_frames(&frames, None) {
+                Ok(n) => n,
+                Err(code) => return none(code),
             };
             if sent <= 0 {
                 none(sent)
@@ -545,27 +743,122 @@ impl IpcClient {
         result
     }
 
-    /// Receive one response frame into the buffer (libqb's `qb_ipcc_recv`, then the frame
-    /// taken as [`Self::take`] does): its size on the wire and how taking it went, or the errno.
+    /// The layout to write a request in (see [`layout`]): the known or chosen one; for a
+    /// request without flags that fits one buffer uncompressed, the 3.0.0 header, which every
+    /// release reads alike (nothing is assumed then); otherwise what the node says.
+    fn send_layout(&mut self, flags: u32, len: usize, limit: usize) -> Result<Layout, i32> {
+        if let Some(l) = self.inbox.expected().or(self.inbox.layout) {
+            return Ok(l);
+        }
+        if flags == 0 && HEADER_SIZE + len + 1 < PART_BUFFER.min(limit) {
+            return Ok(Layout::Compressed);
+        }
+        let l = match layout::known(self.inbox.server) {
+            Some(l) => l,
+            None => match layout::probe() {
+                Ok(l) => l,
+                Err(why) => {
+                    log!(
+                        Level::Error,
+                        "pcmk-ipc-rs",
+                        "Cannot tell which IPC header {} reads (Pacemaker 3.0.0 or 3.0.1+): {why}; set PCMK_IPC_RS_WIRE",
+                        self.name
+                    );
+                    return Err(-libc::EBADMSG);
+                }
+            },
+        };
+        self.inbox.layout = Some(l);
+        Ok(l)
+    }
+
+    /// Send the frames of one message (each its header, body, and a NUL if `true`), retrying a
+    /// full ring or the server's flow control until the wall-clock second `deadline` (`None`:
+    /// as long as connected). The bytes sent, or `Err` with `crm_ipc_send`'s value when it must
+    /// return at once (0 for a connection found closed, as Pacemaker's framing gives).
+    fn push_frames(
+        &mut self,
+        frames: &[([u8; HEADER_SIZE], &[u8], bool)],
+        deadline: Option<u64>,
+    ) -> Result<i32, i32> {
+        let mut total = 0i32;
+        let mut first = true;
+        for (header, body, nul) in frames {
+            let parts: [&[u8]; 3] = [header, body, if *nul { b"\0" } else { b"" }];
+            let n = loop {
+                if let Some(d) = deadline {
+                    // right after the full check before, what is known suffices; a retry (full
+                    // ring, flow control) asks the kernel again, so that a dead server ends it
+                    let up = if first {
+                        self.seems_connected()
+                    } else {
+                        self.connected()
+                    };
+                    first = false;
+                    if !up {
+                        return Err(0);
+                    }
+                    match self.conn.as_mut().map(|c| c.send(&parts)) {
+                        Some(Ok(n)) => break n as i32,
+                        Some(Err(e)) if e.errno() == libc::EAGAIN && now_s() < d => {
+                            // the server's flow control or a full ring: give it a moment
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        Some(Err(e)) => break -e.errno(),
+                        None => return Err(0),
+                    }
+                } else {
+                    match self.conn.as_mut().map(|c| c.send(&parts)) {
+                        Some(Ok(n)) => break n as i32,
+                        Some(Err(e)) if e.errno() == libc::EAGAIN && self.connected() => {
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                        Some(Err(e)) => break -e.errno(),
+                        None => break -libc::ENOTCONN,
+                    }
+                }
+            };
+            if n <= 0 {
+                return Ok(n);
+            }
+            total = total.saturating_add(n);
+        }
+        Ok(total)
+    }
+
+    /// Receive one response frame (libqb's `qb_ipcc_recv`), taken as [`Inbox::take`] does,
+    /// parts of the reply to `want` put together: its size on the wire and how taking it went,
+    /// or the errno.
     fn receive_response(
         &mut self,
         wait: Option<Duration>,
-    ) -> Result<(usize, Result<Header, FrameError>), i32> {
+        want: Option<i32>,
+    ) -> Result<(usize, Result<Took, FrameError>), i32> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(libc::ENOTCONN);
         };
-        let (buffer, scratch) = (&mut self.buffer, &mut self.scratch);
-        conn.recv_response(wait, |m| (m.len(), Self::take(buffer, scratch, m)))
+        let inbox = &mut self.inbox;
+        conn.recv_response(wait, |m| (m.len(), inbox.take(m, Channel::Response(want))))
             .map_err(|e| e.errno())
     }
 
     /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until the wall-clock
-    /// second `deadline` (`None`: as long as connected). Replies to older requests are dropped.
-    /// Returns (standard code, `crm_ipc_send`'s value, whether a frame is in the buffer).
+    /// second `deadline` (`None`: as long as connected), its parts put together. Replies to older
+    /// requests are dropped. Returns (standard code, `crm_ipc_send`'s value: the size of the
+    /// reply frame, or of the whole split reply with one header; whether a frame is in the
+    /// buffer).
     fn reply_to(&mut self, id: i32, deadline: Option<u64>) -> (i32, i32, bool) {
         let mut bytes: i32;
         loop {
-            match self.receive_response(Some(Duration::from_secs(1))) {
+            match self.receive_response(Some(Duration::from_secs(1)), Some(id)) {
+                // a part of the reply: the rest is to come, within the deadline
+                Ok((_, Ok(Took::Part))) => {
+                    if deadline.is_some_and(|d| now_s() >= d) {
+                        bytes = -libc::ETIMEDOUT;
+                        break;
+                    }
+                    continue;
+                }
                 Ok((n, taken)) => {
                     bytes = n as i32;
                     match taken {
@@ -591,7 +884,11 @@ impl IpcClient {
                                 self.name
                             );
                         }
-                        Ok(h) if h.id == id => {
+                        Ok(Took::Whole(h)) if h.id == id => {
+                            if h.size as usize != n {
+                                // put together from parts: the whole, with one header
+                                bytes = h.size;
+                            }
                             log!(
                                 Level::Debug,
                                 "internal_ipc_get_reply",
@@ -600,7 +897,7 @@ impl IpcClient {
                             );
                             return (rc::OK, bytes, true);
                         }
-                        Ok(h) => {
+                        Ok(Took::Whole(h)) => {
                             log!(
                                 Level::Error,
                                 "internal_ipc_get_reply",
@@ -609,6 +906,7 @@ impl IpcClient {
                                 h.id
                             );
                         }
+                        Ok(Took::Part) => unreachable!("handled above"),
                     }
                     bytes = -libc::ETIMEDOUT;
                 }
@@ -629,6 +927,8 @@ impl IpcClient {
                 break;
             }
         }
+        // a reply half received is dropped with the wait
+        self.inbox.replies.reset();
         let code = if bytes < 0 { -bytes } else { libc::ETIMEDOUT };
         (code, bytes, false)
     }

@@ -32,6 +32,7 @@ pub mod controld;
 mod daemon_client;
 mod ipc;
 pub mod ipc_api;
+pub mod layout;
 pub(crate) mod log;
 mod message;
 pub mod pacemakerd;

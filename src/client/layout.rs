@@ -1,0 +1,224 @@
+//! Which header layout a daemon reads ([`Layout`]: Pacemaker 2.1 and 3.0.0 compressed, 3.0.1
+//! and later multipart), known before the first exchange that needs it. The decision and its
+//! evidence are in `docs/wire-layouts.md`; in short:
+//!
+//! - every message a daemon sends says its layout (where its version byte is): a connection
+//!   learns its layout from the first message it receives, and the process remembers it for
+//!   that server process;
+//! - a request without flags that fits one buffer is written so that every release reads it
+//!   alike (a 3.0.0 header with flags 0 is also a valid 3.0.1 header): it needs no knowledge;
+//! - any other request (one that asks for a reply, or a large one) needs the layout before it is
+//!   sent, because each release misreads the other's: then, if the server process is not known
+//!   yet, the node is asked — pacemakerd (or, on a Pacemaker Remote node, the controller through
+//!   the remote proxy) answers a flagless ping with an event in its layout, which all the node's
+//!   daemons share;
+//! - `PCMK_IPC_RS_WIRE` (`auto`, `compressed` or `2.1`/`3.0.0`, `multipart` or `3.0.1`) and
+//!   [`super::IpcClient::set_layout`] override all this.
+
+use super::log::{log, Level};
+use super::message::new_request;
+use crate::wire::Layout;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How a connection chooses its layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// From the daemon (see the module's documentation).
+    Auto,
+    /// This one, whatever the daemon sends.
+    Fixed(Layout),
+}
+
+/// The process-wide choice: `PCMK_IPC_RS_WIRE`, read once (unknown values mean `auto`, with a
+/// warning in the log).
+pub fn env_choice() -> Choice {
+    static CHOICE: OnceLock<Choice> = OnceLock::new();
+    *CHOICE.get_or_init(|| {
+        let Ok(v) = std::env::var("PCMK_IPC_RS_WIRE") else {
+            return Choice::Auto;
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Choice::Auto,
+            "compressed" | "2.1" | "3.0.0" => Choice::Fixed(Layout::Compressed),
+            "multipart" | "3.0.1" => Choice::Fixed(Layout::Multipart),
+            other => {
+                log!(
+                    Level::Warning,
+                    "pcmk-ipc-rs",
+                    "PCMK_IPC_RS_WIRE={other} is not auto, compressed (2.1, 3.0.0) or multipart (3.0.1): using auto"
+                );
+                Choice::Auto
+            }
+        }
+    })
+}
+
+/// A process, told apart from a later one with the same pid by its start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Process {
+    pid: i32,
+    start: u64,
+}
+
+impl Process {
+    /// The process `pid` as this process sees it (`None` when it is not visible: another pid
+    /// namespace, no `/proc`).
+    pub fn of(pid: i32) -> Option<Process> {
+        if pid <= 0 {
+            return None;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // the command name (field 2) is in parentheses and may hold spaces: count after it
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let start = rest.split_whitespace().nth(19)?.parse().ok()?;
+        Some(Process { pid, start })
+    }
+
+    /// Whether the process still runs (the same one: same start time).
+    fn alive(&self) -> bool {
+        Process::of(self.pid) == Some(*self)
+    }
+}
+
+/// Server processes whose layout a message of theirs showed (bounded: old entries go when it is
+/// full).
+static SEEN: Mutex<Option<HashMap<Process, Layout>>> = Mutex::new(None);
+const SEEN_MAX: usize = 256;
+/// The node's layout, as the daemon asked showed it, and that daemon.
+static NODE: Mutex<Option<(Process, Layout)>> = Mutex::new(None);
+
+/// A message from `server` showed its layout.
+pub fn learned(server: Option<Process>, layout: Layout) {
+    let Some(p) = server else { return };
+    let mut seen = SEEN.lock();
+    let map = seen.get_or_insert_with(HashMap::new);
+    if map.len() >= SEEN_MAX && !map.contains_key(&p) {
+        map.retain(|k, _| k.alive());
+        if map.len() >= SEEN_MAX {
+            map.clear();
+        }
+    }
+    map.insert(p, layout);
+}
+
+/// The layout of `server`, if a message of its showed it, or of its node, if the daemon asked is
+/// still the same process.
+pub fn known(server: Option<Process>) -> Option<Layout> {
+    if let Some(p) = server {
+        if let Some(l) = SEEN.lock().as_ref().and_then(|m| m.get(&p).copied()) {
+            return Some(l);
+        }
+    }
+    let node = *NODE.lock();
+    match node {
+        Some((p, l)) if p.alive() => Some(l),
+        _ => None,
+    }
+}
+
+/// How long the node is given to answer.
+const PROBE_WAIT: Duration = Duration::from_secs(5);
+
+/// Ask the node which layout its daemons use: a flagless ping (read alike by every release) to
+/// pacemakerd, or else to the controller after its hello; the event that answers shows it.
+pub fn probe() -> Result<Layout, String> {
+    let mut why = Vec::new();
+    for service in ["pacemakerd", "crmd"] {
+        match probe_one(service) {
+            Ok((layout, server)) => {
+                log!(
+                    Level::Debug,
+                    "pcmk-ipc-rs",
+                    "{service} answers in the {layout:?} layout: the node's daemons read it"
+                );
+                if let Some(p) = server {
+                    *NODE.lock() = Some((p, layout));
+                }
+                return Ok(layout);
+            }
+            Err(e) => why.push(format!("{service}: {e}")),
+        }
+    }
+    Err(why.join("; "))
+}
+
+fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
+    let mut c = super::IpcClient::new(service, 0);
+    // the probe itself sends only what every release reads alike
+    c.set_layout(None);
+    match c.connect() {
+        0 => {}
+        code => return Err(super::rc::describe(code)),
+    }
+    let pid = std::process::id();
+    let sender = format!("{pid}_pcmk-ipc-rs-probe");
+    let mut requests = Vec::new();
+    if service == "crmd" {
+        let options = super::message::Element::new("options")
+            .attr("major_version", Some("1"))
+            .attr("minor_version", Some("0"))
+            .attr("client_name", Some("pcmk-ipc-rs-probe"))
+            .attr("client_uuid", Some(&pid.to_string()))
+            .finish();
+        let (hello, _) = new_request(
+            "pcmk-ipc-rs",
+            super::ipc_api::server::CONTROLD,
+            &sender,
+            None,
+            None,
+            "hello",
+            &[],
+            Some(&options),
+        );
+        requests.push(hello.finish());
+    }
+    let (server, sys_to) = if service == "crmd" {
+        (super::ipc_api::server::CONTROLD, "crmd")
+    } else {
+        (super::ipc_api::server::PACEMAKERD, "pacemakerd")
+    };
+    let (ping, _) = new_request(
+        "pcmk-ipc-rs",
+        server,
+        &sender,
+        None,
+        Some(sys_to),
+        "ping",
+        &[],
+        None,
+    );
+    requests.push(ping.finish());
+    for r in &requests {
+        let sent = c.send(Some(r), 0, 5000);
+        if sent.rc <= 0 {
+            return Err(format!("send: {}", super::rc::describe(-sent.rc)));
+        }
+    }
+    let deadline = Instant::now() + PROBE_WAIT;
+    loop {
+        if let Some(l) = c.seen_layout() {
+            return Ok((l, c.server()));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err("no answer".into());
+        }
+        let Some(fd) = c.fd() else {
+            return Err("disconnected".into());
+        };
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, 1000) as i32) };
+        while c.ready() > 0 && c.read() > 0 {}
+        if !c.connected() && c.seen_layout().is_none() {
+            return Err("disconnected".into());
+        }
+    }
+}
