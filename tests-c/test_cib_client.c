@@ -58,8 +58,8 @@ int main(void)
            (out && out->children) ? (const char *) out->children->name : "nothing");
     free_xml(out);
     out = NULL;
-    rc = cib->cmds->query(cib, "pcmkrs-no-such-section", &out, cib_sync_call);
-    printf("query of an unknown section: %d (%s)\n", rc, pcmk_strerror(rc));
+    rc = cib->cmds->query(cib, "crm_config", &out, cib_sync_call);
+    printf("query crm_config: %d, <%s>\n", rc, out ? (const char *) out->name : "none");
     free_xml(out);
 
     rc = cib->cmds->add_notify_callback(cib, "cib_diff_notify", on_diff);

@@ -21,6 +21,9 @@
 #include <libxml/tree.h>
 #include "check.h"
 
+/* PCMK_NODE_VERSION=sid: daemons of Pacemaker 3.0.1 or later */
+static int newer_daemons;
+
 #define MIB (1024 * 1024)
 
 static xmlNode *node(const char *name, const char *const *attrs)
@@ -147,8 +150,10 @@ static void test_cib(int nvpairs)
     /* registration, as libcib signs on (no timeout) */
     msg = cib_op("register", "1", "4096");
     rc = crm_ipc_send(c, msg, crm_ipc_client_response, -1, &reply);
-    CHECK(rc == 40 + (int) strlen("<cib_common_callback_worker cib_op=\"register\" cib_clientid=\"\"/>") + 36 + 1,
-          "register: rc %d (the reply frame's size)", rc);
+    /* the frame: the header, the reply's text and its NUL (the text's first element is the
+     * daemon's function name: it differs between releases) */
+    CHECK(rc > 0 && rc == 40 + (int) strlen(crm_ipc_buffer(c)) + 1,
+          "register: the reply frame's size (header, text, NUL)");
     CHECK(reply && !strcmp(attr(reply, "cib_op"), "register") && strlen(attr(reply, "cib_clientid")) == 36,
           "register: reply <%s cib_op=%s> with a client id", name_of(reply), attr(reply, "cib_op"));
     CHECK(crm_ipc_buffer_flags(c) == (crm_ipc_client_response | crm_ipc_server_free),
@@ -164,7 +169,11 @@ static void test_cib(int nvpairs)
           && !strcmp(attr(reply, "cib_callid"), "2") && !strcmp(attr(reply, "cib_rc"), "0"),
           "query: <%s cib_op=%s cib_callid=%s cib_rc=%s>", name_of(reply), attr(reply, "cib_op"),
           attr(reply, "cib_callid"), attr(reply, "cib_rc"));
-    CHECK(crm_ipc_buffer_flags(c) & crm_ipc_compressed, "query: the reply came compressed");
+    /* larger than the buffer: a 2.1 or 3.0.0 daemon compresses it, a 3.0.1+ daemon splits it
+     * into parts (which leave no flag behind) */
+    CHECK(newer_daemons ? !(crm_ipc_buffer_flags(c) & crm_ipc_compressed)
+                        : (crm_ipc_buffer_flags(c) & crm_ipc_compressed) != 0,
+          "query: the reply came compressed, or in parts from a 3.0.1+ daemon");
     CHECK(strlen(crm_ipc_buffer(c)) > MIB, "query: more than 1 MiB of text");
     CHECK(!strcmp(name_of(data), "cib") && count_children(padding(data)) == nvpairs,
           "query: <%s> with %d padding nvpairs", name_of(data), count_children(padding(data)));
@@ -299,6 +308,8 @@ int main(void)
     const char *fenced[] = { "t", "stonith-ng", "st_op", "register", "st_clientname", "pcmkrs-test", NULL };
     const char *execd[] = { "t", "lrmd", "lrmd_op", "register", "lrmd_clientname", "pcmkrs-test",
                             "lrmd_protocol_version", "1.2", NULL };
+
+    newer_daemons = getenv("PCMK_NODE_VERSION") && !strcmp(getenv("PCMK_NODE_VERSION"), "sid");
 
     CHECK(crm_ipc_default_buffer_size() == 131072, "default buffer size %u", crm_ipc_default_buffer_size());
     test_null_where_pacemaker_answers();

@@ -10,12 +10,20 @@
 #                library
 #   valgrind, valgrind-preload
 #                as plain and preload, under valgrind memcheck (logs in OUT_DIR/vg/)
-# The '@' steps (waiting for the cluster to settle, the crm_mon run) use the plain tools around
-# the tool under test, so that every mode sees the same cluster.
+# The '@' steps (waiting for the cluster to settle, the crm_mon run) use the node's own tools
+# around the tool under test, so that every mode sees the same cluster. PCMKRS_TOOLS_ONLY (tool
+# names) runs the commands of those tools only.
 set -euo pipefail
 mode=$1 out=$(realpath -m "$2")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=${PCMK_NODE_ROOT:?run me inside scripts/pcmk-node run 3.0}
+root=${PCMK_NODE_ROOT:?run me inside scripts/pcmk-node run 3.0|sid}
+# the tools' root: the node's, or PCMKRS_TOOLS_ROOT (3.0.0's tools against a newer node: the
+# rolling-upgrade case), mounted here as the node's is (this mount namespace is the node's own)
+if [ -n "${PCMKRS_TOOLS_ROOT:-}" ] && [ "$PCMKRS_TOOLS_ROOT" != "$root" ]; then
+    root=$PCMKRS_TOOLS_ROOT
+    mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+    mountpoint -q "$root/dev" || { mount --bind /dev "$root/dev" && mount --bind /dev/shm "$root/dev/shm"; }
+fi
 mkdir -p "$out"
 work=$(mktemp -d "$root/tmp/pcmkrs-tools.XXXXXX")
 inroot=${work#"$root"}
@@ -32,7 +40,8 @@ case "$mode" in
     *) echo "tools-run: unknown mode '$mode'" >&2; exit 2 ;;
 esac
 
-plain() { chroot "$root" "$@"; }
+# the steps around the tool under test use the node's own tools
+plain() { "$PCMK_NODE_SCRIPT" tool "$@"; }
 idle() { case "$(plain crmadmin -q -S node1 2>&1)" in *S_IDLE*) return 0 ;; esac; return 1; }
 settle() {
     # idle twice with a pause between: the attribute manager writes to the CIB on its own time
@@ -107,14 +116,37 @@ mon() {
     settle
 }
 
+only=${PCMKRS_TOOLS_ONLY:-}
+wanted() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
+
 : >"$out/transcript"
 settle
 while IFS= read -r line; do
     case "$line" in
         ''|'#'*) ;;
         '@settle') settle ;;
-        '@mon '*) mon "${line#@mon }" ;;
-        *) record "$line" ;;
+        '@mon '*) if wanted crm_mon; then mon "${line#@mon }"; fi ;;
+        *) if wanted "${line%% *}"; then record "$line"; fi ;;
     esac
 done <"$here/tools-sequence.txt"
+# the rolling-upgrade run (PCMKRS_TOOLS_UPGRADE, 3.0.0's tools against newer daemons): the same
+# tools on libcrmcommon 3.0.0 alone fail against these daemons; and the tools that interpret the
+# CIB with 3.0.0's scheduler library read the newer CIB as they read it from a file, without
+# IPC (what they print is not this library's doing)
+if [ -n "${PCMKRS_TOOLS_UPGRADE:-}" ]; then
+    for cmd in "crmadmin -P --timeout=5s" "crmadmin -D --timeout=5s" "cibadmin -Q -o nodes -t 5"; do
+        set +e
+        chroot "$root" /bin/sh -c "exec timeout 20 $cmd" >/dev/null 2>&1
+        echo "$cmd: exit $?" >>"$out/alone"
+        set -e
+    done
+    plain cibadmin -Q >"$work/cib.xml"
+    for how in file preloaded; do
+        if [ $how = file ]; then env="CIB_file=$inroot/cib.xml"; else env="LD_PRELOAD=${PCMKRS_TOOLS_LIB:?}"; fi
+        set +e
+        chroot "$root" /bin/sh -c "cd /tmp && exec env $env crm_resource --list" >"$out/crm_resource.$how" 2>&1
+        echo "--- exit $?" >>"$out/crm_resource.$how"
+        set -e
+    done
+fi
 echo "tools-run: $mode: $step commands"

@@ -45,12 +45,13 @@ done
 chroot "$root" ldd "$inroot/crmadmin" | grep -q "libpcmk-ipc-rs.so.0 => $inroot/" \
     || { echo "tools-suite: the relinked crmadmin does not find our library"; exit 1; }
 
-# one run: MODE on a fresh node, with pcmk-node's extra options
+# one run: MODE on a fresh node (of version $node_version, 3.0 by default), with pcmk-node's
+# extra options
 run() {
     local mode=$1 name=$2; shift 2
     local t0=$SECONDS
     PCMKRS_TOOLS_LIB=$inroot/libpcmk-ipc-rs.so.0 PCMKRS_TOOLS_RELINKED=$inroot \
-        "$node" run 3.0 --keep-log "$work/$name" "$@" -- "$here/tools-run.sh" "$mode" "$work/$name" \
+        "$node" run "${node_version:-3.0}" --keep-log "$work/$name" "$@" -- "$here/tools-run.sh" "$mode" "$work/$name" \
         || { echo "tools-suite: the $name run failed"; keep=1; exit 1; }
     echo "tools-suite: $name: $((SECONDS - t0)) s"
 }
@@ -72,6 +73,13 @@ if [ -z "${PCMKRS_TOOLS_REUSE:-}" ]; then
     run plain daemons --preload "$lib"
     run valgrind valgrind
     run valgrind-preload valgrind-preload
+    # the rolling upgrade: 3.0.0's tools (the 3.0 chroot's) against a sid node's daemons, the
+    # tools that only talk to daemons (those that also interpret the CIB with 3.0.0's scheduler
+    # library cannot read a newer node's CIB, with or without IPC: checked below)
+    export PCMKRS_TOOLS_ONLY="crmadmin crm_node cibadmin crm_attribute attrd_updater crm_standby stonith_admin"
+    run plain upgrade-ref
+    PCMKRS_TOOLS_ROOT=$root PCMKRS_TOOLS_UPGRADE=1 node_version=sid run preload upgrade
+    unset PCMKRS_TOOLS_ONLY
 fi
 
 # per command: its step number, its tool and a digest of what it printed
@@ -104,6 +112,27 @@ done
 compare plain preload "on libcrmcommon alone"
 compare plain relink "on libcrmcommon alone"
 compare plain daemons "on a plain node"
+# the upgrade: the values the newer daemons write into the CIB masked (their version, and where
+# they put have-watchdog)
+for name in upgrade-ref upgrade; do
+    sed -E -e '/name="have-watchdog"/d' -e 's/(name="dc-version" value=)"[^"]*"/\1"<version>"/' \
+        "$work/$name/transcript" | normalise /dev/stdin >"$work/$name.norm"
+    blocks "$work/$name.norm" >"$work/$name.blocks"
+done
+upgrade_commands=$(wc -l <"$work/upgrade-ref.blocks")
+commands_saved=$commands; commands=$upgrade_commands
+compare upgrade-ref upgrade "with 3.0.0's tools against Pacemaker $(chroot "$("$node" build sid)" pacemakerd --version | head -1 | awk '{print $2}')'s daemons as on a 3.0.0 node"
+commands=$commands_saved
+if grep -q 'exit 0$' "$work/upgrade/alone"; then
+    echo "tools-suite: upgrade: libcrmcommon 3.0.0 alone unexpectedly works against the newer daemons:"; cat "$work/upgrade/alone"; fail=1
+else
+    echo "tools-suite: upgrade: the same tools on libcrmcommon 3.0.0 alone fail: $(tr '\n' ';' <"$work/upgrade/alone")"
+fi
+if diff -u "$work/upgrade/crm_resource.file" "$work/upgrade/crm_resource.preloaded"; then
+    echo "tools-suite: upgrade: crm_resource 3.0.0 reads the newer CIB as from a file, without IPC: $(head -2 "$work/upgrade/crm_resource.file" | tr '\n' ' ')"
+else
+    echo "tools-suite: upgrade: crm_resource reads the newer CIB differently through the library than from a file"; fail=1
+fi
 # Under valgrind the tools run many times slower, which changes what some print (crm_resource
 # --refresh may get its reply before it says it waits for one): there, the exit statuses must
 # be those of the same tools under valgrind on libcrmcommon alone.

@@ -16,8 +16,15 @@ use crate::wire::{
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+/// How long a read waits for the rest of a split message whose first part it has: a 3.0.1+
+/// server retries a full ring for 25 ms, then every 1 to 1.5 s.
+const PART_WAIT: Duration = Duration::from_secs(5);
+
 /// Request ids: one counter for the whole process, as in Pacemaker (first request: 1).
 static REQUEST_ID: AtomicU32 = AtomicU32::new(0);
+/// Request ids of the library's own requests (the node's layout asked): a counter apart, so that
+/// the ids of the caller's requests are those Pacemaker would give them.
+static OWN_REQUEST_ID: AtomicU32 = AtomicU32::new(0);
 
 /// What [`IpcClient::send`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +47,8 @@ pub struct IpcClient {
     fd: i32,
     need_reply: bool,
     inbox: Inbox,
+    /// Whether the library's own ids are used (see [`OWN_REQUEST_ID`]).
+    own_ids: bool,
 }
 
 /// Which channel a frame came on (each puts its own split messages together).
@@ -173,7 +182,19 @@ impl Inbox {
                     Channel::Event => (Some(events), Some(event_acc)),
                 };
                 match (parts, acc) {
-                    (Some(parts), Some(acc)) => match parts.add(&f, frame, acc) {
+                    (Some(parts), Some(acc)) => match parts.add(&f, frame, acc).inspect(|p| {
+                        if *p != Progress::Whole {
+                            log!(
+                                Level::Debug,
+                                "pcmk__ipc_msg_append",
+                                "Part {} of message {} ({} bytes, flags {:#x}): {p:?}",
+                                h.part_id,
+                                h.id,
+                                frame.len(),
+                                h.flags
+                            );
+                        }
+                    }) {
                         Ok(Progress::Whole) => Ok(h),
                         Ok(Progress::More) => return Ok(Took::Part),
                         Ok(Progress::Done(whole)) => {
@@ -277,6 +298,7 @@ impl IpcClient {
             fd: -1,
             need_reply: false,
             inbox: Inbox::new(layout::env_choice()),
+            own_ids: false,
         }
     }
 
@@ -291,6 +313,11 @@ impl IpcClient {
     /// The layout the server is known to write (seen in a message of its, or chosen).
     pub fn seen_layout(&self) -> Option<Layout> {
         self.inbox.expected()
+    }
+
+    /// Take request ids from the library's own counter (for its own requests).
+    pub(crate) fn use_own_ids(&mut self) {
+        self.own_ids = true;
     }
 
     /// The server process of the connection, if visible here.
@@ -474,8 +501,21 @@ impl IpcClient {
             let inbox = &mut self.inbox;
             let got = conn.recv_event(Some(Duration::ZERO), |m| inbox.take(m, Channel::Event));
             return match got {
-                // a part: the next may be there already
-                Ok(Ok(Took::Part)) => continue,
+                // a part: the rest follows at once (the server sends the parts back to back, as
+                // the ring has room): wait for it, within a bound, rather than return half a
+                // message to a caller that was told one is there
+                Ok(Ok(Took::Part)) => {
+                    if self.wait_readable(PART_WAIT) {
+                        continue;
+                    }
+                    log!(
+                        Level::Debug,
+                        "crm_ipc_read",
+                        "The rest of a split message from {} IPC is late",
+                        self.name
+                    );
+                    -(libc::EAGAIN as i64)
+                }
                 Ok(taken) => {
                     let header = match taken {
                         Ok(Took::Whole(h)) => h,
@@ -510,6 +550,24 @@ impl IpcClient {
                     -(libc::ENOMSG as i64)
                 }
             };
+        }
+    }
+
+    /// Wait until the descriptor is readable (or hung up), at most `wait`.
+    fn wait_readable(&self, wait: Duration) -> bool {
+        let Some(fd) = self.fd() else { return false };
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
+        loop {
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut p, 1, ms) };
+            if n >= 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                return n > 0;
+            }
         }
     }
 
@@ -577,7 +635,12 @@ impl IpcClient {
             );
             self.need_reply = false;
         }
-        let id = REQUEST_ID.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let counter = if self.own_ids {
+            &OWN_REQUEST_ID
+        } else {
+            &REQUEST_ID
+        };
+        let id = counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         let Some(text) = text else {
             return none(-libc::EINVAL);
         };

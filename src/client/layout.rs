@@ -147,8 +147,9 @@ pub fn probe() -> Result<Layout, String> {
 
 fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
     let mut c = super::IpcClient::new(service, 0);
-    // the probe itself sends only what every release reads alike
+    // the probe itself sends only what every release reads alike, with ids of its own
     c.set_layout(None);
+    c.use_own_ids();
     match c.connect() {
         0 => {}
         code => return Err(super::rc::describe(code)),
