@@ -53,3 +53,39 @@ fn no_daemon_and_timeouts_are_clear_errors() {
         Some(Error(libc::EALREADY))
     );
 }
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn requests_and_replies_larger_than_the_buffer_both_ways() {
+    // a 3 MiB request (compressed for a 2.1/3.0.0 daemon, in parts for 3.0.1+), then the whole
+    // CIB back (the same, the other way), then the same as an event
+    let mut cib = Client::connect("cib_rw").unwrap();
+    let hello = r#"<cib_command t="cib" cib_op="register" cib_callid="1" cib_callopt="4096" cib_clientname="rust-large"/>"#;
+    cib.request(hello, T).unwrap();
+    let big = Some(Duration::from_secs(30));
+    let value: String = (0..2000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    let mut set = String::from(r#"<cluster_property_set id="pcmkrs-large">"#);
+    for i in 0..1600 {
+        set.push_str(&format!(
+            r#"<nvpair id="pcmkrs-large-{i}" name="pcmkrs-large-{i}" value="{i}-{value}"/>"#
+        ));
+    }
+    set.push_str("</cluster_property_set>");
+    assert!(set.len() > 3 << 20);
+    let create = format!(
+        r#"<cib_command t="cib" cib_op="cib_create" cib_callid="2" cib_callopt="4096" cib_section="crm_config"><cib_calldata><crm_config>{set}</crm_config></cib_calldata></cib_command>"#
+    );
+    let reply = cib.request(&create, big).unwrap();
+    assert!(reply.text.contains(r#"cib_rc="0""#), "{}", reply.text);
+    let query = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="3" cib_callopt="4096"/>"#;
+    let reply = cib.request(query, big).unwrap();
+    assert!(reply.text.len() > 3 << 20, "{} bytes", reply.text.len());
+    assert!(reply.text.contains(r#"name="pcmkrs-large-1499" value="1499-abc"#));
+    let async_query = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="4" cib_callopt="0"/>"#;
+    cib.send(async_query).unwrap();
+    let ev = cib.wait_event(big).unwrap().expect("an event");
+    assert!(ev.text.len() > 3 << 20 && ev.text.contains(r#"cib_callid="4""#));
+    let delete = r#"<cib_command t="cib" cib_op="cib_delete" cib_callid="5" cib_callopt="4096" cib_section="crm_config"><cib_calldata><cluster_property_set id="pcmkrs-large"/></cib_calldata></cib_command>"#;
+    let reply = cib.request(delete, big).unwrap();
+    assert!(reply.text.contains(r#"cib_rc="0""#), "{}", reply.text);
+}
