@@ -81,8 +81,8 @@ int main(void)
         }
     }
     CHECK(replies == 1, "A5: the reply comes to the callback");
-    /* with the graph, also from a 2.1 scheduler, whose reply 3.0.0 refuses (A8) */
-    CHECK(graphs == 1, "A5, A8: with the graph (Pacemaker %s daemons)", S(getenv("PCMK_NODE_VERSION")));
+    /* with the graph, also from a 2.1 scheduler, whose reply 3.0.0 refuses (A11) */
+    CHECK(graphs == 1, "A5, A11: with the graph (Pacemaker %s daemons)", S(getenv("PCMK_NODE_VERSION")));
 
     pcmk_free_ipc_api(sched);
     pcmk_free_ipc_api(ctl);

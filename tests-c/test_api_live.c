@@ -269,7 +269,7 @@ static void sched_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t s
     (void) api; (void) user_data;
     if (type == pcmk_ipc_event_reply && old_daemons) {
         /* a 2.1 scheduler marks its reply as a controller message: 3.0.0 refuses it
-         * (CRM_EX_PROTOCOL), this library reads the graph (docs/differences.md A8, shown by
+         * (CRM_EX_PROTOCOL), this library reads the graph (docs/differences.md A11, shown by
          * test_api_beyond.c); not compared here */
         (void) status; (void) r;
         printf("scheduler callback: reply from a 2.1 scheduler\n");

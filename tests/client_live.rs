@@ -80,7 +80,9 @@ fn requests_and_replies_larger_than_the_buffer_both_ways() {
     let query = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="3" cib_callopt="4096"/>"#;
     let reply = cib.request(query, big).unwrap();
     assert!(reply.text.len() > 3 << 20, "{} bytes", reply.text.len());
-    assert!(reply.text.contains(r#"name="pcmkrs-large-1499" value="1499-abc"#));
+    assert!(reply
+        .text
+        .contains(r#"name="pcmkrs-large-1499" value="1499-abc"#));
     let async_query = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="4" cib_callopt="0"/>"#;
     cib.send(async_query).unwrap();
     let ev = cib.wait_event(big).unwrap().expect("an event");

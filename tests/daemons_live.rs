@@ -144,3 +144,37 @@ fn attribute_delete_refresh_purge_and_clear() {
         "{v:?}"
     );
 }
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn the_node_says_which_header_its_daemons_read() {
+    use pcmk_ipc_rs::client::layout;
+    use pcmk_ipc_rs::wire::Layout;
+    let want = match std::env::var("PCMK_NODE_VERSION").as_deref() {
+        Ok("sid") => Layout::Multipart,
+        _ => Layout::Compressed,
+    };
+    assert_eq!(layout::probe(), Ok(want));
+    // kept for the node's other processes (as root), and taken from there the next time
+    if unsafe { libc::geteuid() } == 0 {
+        let kept = std::fs::read_to_string("/run/pcmk-ipc-rs/node-layout").unwrap();
+        assert!(kept.ends_with(if want == Layout::Multipart {
+            "multipart\n"
+        } else {
+            "compressed\n"
+        }));
+    }
+    assert_eq!(layout::probe(), Ok(want));
+    // a connection learns it from its server's first message
+    let mut c = pcmk_ipc_rs::client::IpcClient::new("cib_rw", 0);
+    assert_eq!(c.connect(), 0);
+    assert_eq!(c.seen_layout(), None);
+    let hello = r#"<cib_command t="cib" cib_op="register" cib_callid="1" cib_callopt="4096" cib_clientname="layout"/>"#;
+    let sent = c.send(
+        Some(hello.as_bytes()),
+        pcmk_ipc_rs::wire::flags::CLIENT_RESPONSE,
+        5000,
+    );
+    assert!(sent.replied, "{sent:?}");
+    assert_eq!(c.seen_layout(), Some(want));
+}

@@ -11,7 +11,10 @@
 //!   sent, because each release misreads the other's: then, if the server process is not known
 //!   yet, the node is asked — pacemakerd (or, on a Pacemaker Remote node, the controller through
 //!   the remote proxy) answers a flagless ping with an event in its layout, which all the node's
-//!   daemons share;
+//!   daemons share; the answer is kept for the other processes of the node in
+//!   `/run/pcmk-ipc-rs/node-layout` (root's, trusted only if only root can write it, and only
+//!   while the daemon asked is the same process), so that a tool pays for the question only after
+//!   the cluster stack restarted;
 //! - `PCMK_IPC_RS_WIRE` (`auto`, `compressed` or `2.1`/`3.0.0`, `multipart` or `3.0.1`) and
 //!   [`super::IpcClient::set_layout`] override all this.
 
@@ -122,9 +125,68 @@ pub fn known(server: Option<Process>) -> Option<Layout> {
 /// How long the node is given to answer.
 const PROBE_WAIT: Duration = Duration::from_secs(5);
 
+/// Where the node's answer is kept for its other processes.
+const NODE_FILE: &str = "/run/pcmk-ipc-rs/node-layout";
+
+/// The node's answer as another process of the node kept it: "pid start layout", from a file
+/// only root can have written, for a daemon that is still the same process.
+fn from_node_file() -> Option<(Process, Layout)> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = std::fs::symlink_metadata("/run/pcmk-ipc-rs").ok()?;
+    let file = std::fs::symlink_metadata(NODE_FILE).ok()?;
+    let trusted = |m: &std::fs::Metadata| m.uid() == 0 && m.mode() & 0o022 == 0;
+    if !dir.is_dir() || !file.is_file() || !trusted(&dir) || !trusted(&file) {
+        return None;
+    }
+    let text = std::fs::read_to_string(NODE_FILE).ok()?;
+    let mut words = text.split_whitespace();
+    let p = Process {
+        pid: words.next()?.parse().ok()?,
+        start: words.next()?.parse().ok()?,
+    };
+    let layout = match words.next()? {
+        "compressed" => Layout::Compressed,
+        "multipart" => Layout::Multipart,
+        _ => return None,
+    };
+    p.alive().then_some((p, layout))
+}
+
+/// Keep the node's answer for its other processes (as root only; any failure is ignored).
+fn to_node_file(p: Process, layout: Layout) {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let _ = std::fs::DirBuilder::new()
+        .mode(0o755)
+        .create("/run/pcmk-ipc-rs");
+    let name = match layout {
+        Layout::Compressed => "compressed",
+        Layout::Multipart => "multipart",
+    };
+    let tmp = format!("{NODE_FILE}.{}", std::process::id());
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&tmp)
+        .and_then(|mut f| writeln!(f, "{} {} {name}", p.pid, p.start));
+    if written.is_err() || std::fs::rename(&tmp, NODE_FILE).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
 /// Ask the node which layout its daemons use: a flagless ping (read alike by every release) to
-/// pacemakerd, or else to the controller after its hello; the event that answers shows it.
+/// pacemakerd, or else to the controller after its hello; the event that answers shows it. An
+/// answer another process of the node kept, for the same daemon process, is taken as it is.
 pub fn probe() -> Result<Layout, String> {
+    if let Some((p, layout)) = from_node_file() {
+        *NODE.lock() = Some((p, layout));
+        return Ok(layout);
+    }
     let mut why = Vec::new();
     for service in ["pacemakerd", "crmd"] {
         match probe_one(service) {
@@ -136,6 +198,7 @@ pub fn probe() -> Result<Layout, String> {
                 );
                 if let Some(p) = server {
                     *NODE.lock() = Some((p, layout));
+                    to_node_file(p, layout);
                 }
                 return Ok(layout);
             }

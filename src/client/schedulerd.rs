@@ -28,7 +28,7 @@ pub enum SchedulerdReply<'a> {
 /// Whether a message comes from the scheduler: its type says so (3.0), or, as a 2.1 scheduler
 /// writes its replies (`create_reply_adv`, which types every reply as the controller's), it
 /// says it is from the scheduler's subsystem. Pacemaker 3.0.0 refuses the latter
-/// (`CRM_EX_PROTOCOL`); this library reads the graph (docs/differences.md A8).
+/// (`CRM_EX_PROTOCOL`); this library reads the graph (docs/differences.md A11).
 fn from_scheduler(msg: Node<'_>) -> bool {
     parse_server(msg.attr_str("t")) == server::SCHEDULERD
         || (msg.attr_str("t") == Some("crmd") && msg.attr_str("crm_sys_from") == Some("pengine"))
