@@ -1,6 +1,6 @@
 /*
  * pcmk-ipc-rs: Pacemaker 3.0.0's <crm/common/ipc_client_compat.h> (deprecated API).
- * Written by hand: it only declares crm_ipc_connect, which src/ffi/ipc.rs implements.
+ * Written by hand: it only declares crm_ipc_connect, which src/ffi/crm_ipc.rs implements.
  */
 #ifndef PCMK__CRM_COMMON_IPC_CLIENT_COMPAT__H
 #define PCMK__CRM_COMMON_IPC_CLIENT_COMPAT__H
