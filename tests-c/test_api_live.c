@@ -194,7 +194,8 @@ static void test_controller_sync(void)
 
 static void wait_controller(pcmk_ipc_api_t *api)
 {
-    for (int rounds = 0; pcmk_controld_api_replies_expected(api) > 0 && rounds < 100; rounds++) {
+    /* up to 30 s: under valgrind, behind a transition, the controller can take a while */
+    for (int rounds = 0; pcmk_controld_api_replies_expected(api) > 0 && rounds < 300; rounds++) {
         if (pcmk_poll_ipc(api, 100) == 0) {
             pcmk_dispatch_ipc(api);
         }
