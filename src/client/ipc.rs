@@ -90,15 +90,25 @@ struct Inbox {
 }
 
 impl Inbox {
-    fn new(choice: Choice) -> Inbox {
+    fn new(choice: Choice, capacity: usize) -> Inbox {
         Inbox {
-            buffer: vec![0; HEADER_SIZE + 1],
+            buffer: Self::fresh_buffer(capacity),
             fixed: match choice {
                 Choice::Auto => None,
                 Choice::Fixed(l) => Some(l),
             },
             ..Inbox::default()
         }
+    }
+
+    /// An empty buffer (a header of zeros and a NUL) with room for `capacity` bytes: as
+    /// libcrmcommon's `crm_ipc_t`, an object has a buffer of its requested size from the start,
+    /// and one of the negotiated size once connected if that is larger, so that no message that
+    /// fits makes it grow (its pages are only touched as messages fill them).
+    fn fresh_buffer(capacity: usize) -> Vec<u8> {
+        let mut b = Vec::with_capacity(capacity.max(HEADER_SIZE + 1));
+        b.resize(HEADER_SIZE + 1, 0);
+        b
     }
 
     /// A new connection: nothing known of its server yet but the caller's choice.
@@ -297,7 +307,7 @@ impl IpcClient {
             conn: None,
             fd: -1,
             need_reply: false,
-            inbox: Inbox::new(layout::env_choice()),
+            inbox: Inbox::new(layout::env_choice(), buf_size as usize),
             own_ids: false,
         }
     }
@@ -404,6 +414,7 @@ impl IpcClient {
         self.max_buf_size = conn.max_msg_size();
         if self.max_buf_size > self.buf_size {
             self.buf_size = self.max_buf_size;
+            self.inbox.buffer = Inbox::fresh_buffer(self.buf_size as usize);
         }
         log!(
             Level::Debug,

@@ -37,13 +37,23 @@ pub trait XmlNode: Sized {
 /// ASCII control character (TAB, LF, CR and DEL included) as `&#xHH;`, other bytes as they are.
 pub fn escape_attr(value: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &c in value {
+    let mut rest = value;
+    loop {
+        // the run of bytes that stand as they are, copied at once
+        let run = rest
+            .iter()
+            .position(|&c| NEEDS_ESCAPE[c as usize])
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&c, tail)) = rest[run..].split_first() else {
+            return;
+        };
         match c {
             b'<' => out.extend_from_slice(b"&lt;"),
             b'>' => out.extend_from_slice(b"&gt;"),
             b'&' => out.extend_from_slice(b"&amp;"),
             b'"' => out.extend_from_slice(b"&quot;"),
-            0..=0x1f | 0x7f => out.extend_from_slice(&[
+            _ => out.extend_from_slice(&[
                 b'&',
                 b'#',
                 b'x',
@@ -51,10 +61,26 @@ pub fn escape_attr(value: &[u8], out: &mut Vec<u8>) {
                 HEX[(c & 15) as usize],
                 b';',
             ]),
-            _ => out.push(c),
         }
+        rest = tail;
     }
 }
+
+/// The bytes [`escape_attr`] replaces.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[0x7f] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'"' as usize] = true;
+    t
+};
 
 /// Append the wire text of `root` (and everything below it) to `out`. Iterative: a deep tree
 /// cannot exhaust the stack. Siblings of `root` are not written.
@@ -182,6 +208,49 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "<t q=\"a&quot;b&lt;&gt;&amp;&#x09;&#x0A;&#x0D;c\u{e9}\" empty=\"\" ctl=\"x&#x01;y&#x7F;z\"><!--cmt--><k></k><![CDATA[cd<a>ta]]><j/></t>"
         );
+    }
+
+    #[test]
+    fn escaping_runs_matches_escaping_byte_by_byte() {
+        // the rule, one byte at a time
+        fn one(c: u8) -> Vec<u8> {
+            match c {
+                b'<' => b"&lt;".to_vec(),
+                b'>' => b"&gt;".to_vec(),
+                b'&' => b"&amp;".to_vec(),
+                b'"' => b"&quot;".to_vec(),
+                0..=0x1f | 0x7f => format!("&#x{c:02X};").into_bytes(),
+                _ => vec![c],
+            }
+        }
+        let mut inputs: Vec<Vec<u8>> = (0..=255u8).map(|c| vec![b'a', c, b'b']).collect();
+        inputs.push(Vec::new());
+        inputs.push((0..=255u8).collect());
+        inputs.push(b"plain value-000123-xxxxxxxx".to_vec());
+        inputs.push(b"<<&&\"\"\t\n>>".to_vec());
+        let mut x = 0x2545_f491_u32;
+        for len in 0..200 {
+            inputs.push(
+                (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 17;
+                        x ^= x << 5;
+                        (x >> 24) as u8
+                    })
+                    .collect(),
+            );
+        }
+        for input in inputs {
+            let mut got = b"prefix".to_vec();
+            escape_attr(&input, &mut got);
+            let want: Vec<u8> = b"prefix"
+                .iter()
+                .copied()
+                .chain(input.iter().flat_map(|&c| one(c)))
+                .collect();
+            assert_eq!(got, want, "input {input:?}");
+        }
     }
 
     #[test]
