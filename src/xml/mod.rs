@@ -6,6 +6,9 @@
 use crate::wire::{NodeKind, XmlNode};
 use std::ffi::{c_char, c_int, c_void, CStr};
 
+/// cbindgen:ignore
+mod build;
+
 /// libxml2's `xmlNode` (public layout, `libxml/tree.h`).
 #[repr(C)]
 #[allow(non_camel_case_types)]
@@ -54,6 +57,9 @@ const XML_PARSE_NOERROR: c_int = 1 << 5;
 const XML_PARSE_NOWARNING: c_int = 1 << 6;
 const XML_PARSE_NOBLANKS: c_int = 1 << 8;
 const XML_PARSE_NONET: c_int = 1 << 11;
+/// The options Pacemaker-like parsing uses: blank text dropped, nothing printed, no network.
+const PARSE_OPTIONS: c_int =
+    XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NONET;
 
 #[link(name = "xml2")]
 extern "C" {
@@ -191,6 +197,14 @@ impl Document {
     /// Parse text as Pacemaker's `pcmk__xml_parse` does (blank text dropped); `None` if libxml2
     /// reports any error. Nothing is printed.
     pub fn parse(text: &[u8]) -> Option<Document> {
+        if let Some(d) = Self::built(text) {
+            return Some(d);
+        }
+        Self::parse_by_libxml2(text)
+    }
+
+    /// As [`Document::parse`], always with libxml2's parser.
+    pub(crate) fn parse_by_libxml2(text: &[u8]) -> Option<Document> {
         let len = c_int::try_from(text.len()).ok()?;
         // SAFETY: libxml2 reads len bytes of text, which is valid for them.
         Self::parse_with(|ctxt, opts| unsafe {
@@ -209,6 +223,9 @@ impl Document {
     /// `pcmk__xml_parse` has it do (`xmlCtxtReadDoc`), instead of copying it into a buffer of
     /// its own first.
     pub fn parse_cstr(text: &CStr) -> Option<Document> {
+        if let Some(d) = Self::built(text.to_bytes()) {
+            return Some(d);
+        }
         // SAFETY: libxml2 reads the string up to its NUL.
         Self::parse_with(|ctxt, opts| unsafe {
             xmlCtxtReadDoc(
@@ -221,6 +238,22 @@ impl Document {
         })
     }
 
+    /// The document libxml2's parser would make, built directly when the text is of the kind
+    /// daemons send (see [`build`]).
+    fn built(text: &[u8]) -> Option<Document> {
+        if !build::enabled() {
+            return None;
+        }
+        let doc = build::build(text, PARSE_OPTIONS)?;
+        // SAFETY: a document just built, with a root element.
+        let root = unsafe { xmlDocGetRootElement(doc) };
+        Some(Document {
+            doc,
+            root,
+            crm_free: None,
+        })
+    }
+
     fn parse_with(read: impl FnOnce(*mut c_void, c_int) -> *mut c_void) -> Option<Document> {
         // SAFETY: plain libxml2 calls on a context we own.
         unsafe {
@@ -228,9 +261,7 @@ impl Document {
             if ctxt.is_null() {
                 return None;
             }
-            let opts =
-                XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NONET;
-            let doc = read(ctxt, opts);
+            let doc = read(ctxt, PARSE_OPTIONS);
             let failed = !xmlCtxtGetLastError(ctxt).is_null();
             xmlFreeParserCtxt(ctxt);
             if doc.is_null() {
