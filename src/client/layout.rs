@@ -72,7 +72,15 @@ impl Process {
         if pid <= 0 {
             return None;
         }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // one read: the line is far shorter than the buffer (read_to_string would read it 32
+        // bytes at a time, on every connect)
+        use std::io::Read;
+        let mut buf = [0u8; 1024];
+        let n = std::fs::File::open(format!("/proc/{pid}/stat"))
+            .ok()?
+            .read(&mut buf)
+            .ok()?;
+        let stat = std::str::from_utf8(&buf[..n]).ok()?;
         // the command name (field 2) is in parentheses and may hold spaces: count after it
         let rest = &stat[stat.rfind(')')? + 1..];
         let start = rest.split_whitespace().nth(19)?.parse().ok()?;
