@@ -21,6 +21,8 @@
  *   "delay MS ..."  wait MS milliseconds, then echo
  *   "flowcontrol MS" turn libqb's flow control on for MS ms (level 2 if MS < 0), then echo
  *   "noreply"       do not answer
+ *   "truncate"      truncate every shared-memory file of this connection to nothing (what
+ *                   makes a libqb client die of SIGBUS), and do not answer
  *   "close"         drop the connection
  *   anything else   echo: a response with the request's id and the same payload
  * SIGTERM stops it.
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <qb/qbipcs.h>
 #include <qb/qbloop.h>
 
@@ -147,6 +150,43 @@ static void send_event(qb_ipcs_connection_t *c, const char *text, size_t total)
     free(buf);
 }
 
+/* truncate the files of this connection's rings, in /dev/shm/qb-<server pid>-<client pid>-... */
+static void truncate_rings(qb_ipcs_connection_t *c)
+{
+    struct qb_ipcs_connection_stats_2 *st = qb_ipcs_connection_stats_get_2(c, 0);
+    char prefix[64], path[1024];
+    struct dirent *d, *f;
+    DIR *shm, *dir;
+
+    if (st == NULL) {
+        return;
+    }
+    snprintf(prefix, sizeof(prefix), "qb-%d-%d-", (int) getpid(), (int) st->client_pid);
+    free(st);
+    if ((shm = opendir("/dev/shm")) == NULL) {
+        return;
+    }
+    while ((d = readdir(shm)) != NULL) {
+        if (strncmp(d->d_name, prefix, strlen(prefix)) != 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/dev/shm/%s", d->d_name);
+        if ((dir = opendir(path)) == NULL) {
+            continue;
+        }
+        while ((f = readdir(dir)) != NULL) {
+            if (f->d_name[0] != '.') {
+                snprintf(path, sizeof(path), "/dev/shm/%s/%s", d->d_name, f->d_name);
+                if (truncate(path, 0) != 0) {
+                    perror("truncate");
+                }
+            }
+        }
+        closedir(dir);
+    }
+    closedir(shm);
+}
+
 static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 {
     struct qb_ipc_request_header *req = data;
@@ -165,6 +205,10 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
     }
     sscanf(payload, "%15s %ld", word, &n);
     if (plen >= 7 && strncmp(payload, "noreply", 7) == 0) {
+        return 0;
+    }
+    if (plen >= 8 && strncmp(payload, "truncate", 8) == 0) {
+        truncate_rings(c);
         return 0;
     }
     if (plen >= 5 && strncmp(payload, "close", 5) == 0) {

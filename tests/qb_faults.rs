@@ -256,3 +256,126 @@ fn an_event_whose_notification_byte_never_comes_is_delivered_after_a_bounded_wai
     );
     assert!(conn.is_connected());
 }
+
+#[test]
+fn ring_files_truncated_under_a_live_connection_are_a_disconnect_not_a_sigbus() {
+    // libqb's client dies of SIGBUS here (libqb issue 307); this process must live on
+    let server = EchoServer::start("shm", 131072);
+    let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
+    send_retrying(&mut conn, &[&request_header(1, 4), b"echo"]);
+    let n = conn
+        .recv_response(Some(Duration::from_secs(5)), |m| m.len())
+        .unwrap();
+    assert_eq!(n, 24 + 4);
+    // the server truncates all six files of the connection, and answers nothing
+    send_retrying(&mut conn, &[&request_header(2, 8), b"truncate"]);
+    let t = Instant::now();
+    let e = conn
+        .recv_response(Some(Duration::from_secs(5)), |m| m.len())
+        .unwrap_err();
+    assert_eq!(e.errno(), libc::ENOTCONN, "{e}");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(!conn.is_connected());
+    // every later use is the same clean error, not a fault
+    let e = conn.send(&[&request_header(3, 4), b"echo"]).unwrap_err();
+    assert_eq!(e.errno(), libc::ENOTCONN, "{e}");
+    let e = conn
+        .recv_event(Some(Duration::ZERO), |m| m.len())
+        .unwrap_err();
+    assert_eq!(e.errno(), libc::ENOTCONN, "{e}");
+    drop(conn);
+    // what the server does with its own truncated files is its business; once it is gone,
+    // nothing of the connection is left
+    drop(server);
+    assert!(
+        eventually(|| shm_entries_of(std::process::id() as i32).is_empty()),
+        "left in /dev/shm"
+    );
+}
+
+/// A SIGBUS outside the library's rings: a page of a file mapped and truncated by the caller.
+fn foreign_sigbus() {
+    let dir = fresh_dir("sigbus");
+    let path = dir.join("f");
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    f.set_len(8192).unwrap();
+    use std::os::fd::AsRawFd;
+    // SAFETY: a fresh shared mapping of the file; touched after the file shrank, on purpose.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            8192,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            f.as_raw_fd(),
+            0,
+        );
+        assert_ne!(p, libc::MAP_FAILED);
+        // nothing left behind when the process dies of it
+        std::fs::remove_dir_all(&dir).unwrap();
+        f.set_len(0).unwrap();
+        std::ptr::write_volatile(p.cast::<u8>().add(4096), 1);
+    }
+}
+
+/// Run one of the `child_*` tests below in a process of its own; its exit status.
+fn in_child(test: &str) -> std::process::ExitStatus {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "--nocapture", test])
+        .env("PCMKRS_SIGBUS_CHILD", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "run by the_guard_leaves_other_sigbus_to_the_process"]
+fn child_foreign_sigbus_with_the_default_action() {
+    if std::env::var_os("PCMKRS_SIGBUS_CHILD").is_none() {
+        return;
+    }
+    // a connection installs the guard, which stays once the connection and server are gone
+    let server = EchoServer::start("shm", 131072);
+    drop(Connection::connect(&server.name, &ConnectOptions::default()).unwrap());
+    drop(server);
+    foreign_sigbus();
+    std::process::exit(0); // not reached: the default action ends the process
+}
+
+static OWN_HANDLER_RAN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn own_handler(_: libc::c_int) {
+    // SAFETY: async-signal-safe exit from the process's own handler.
+    OWN_HANDLER_RAN.store(true, std::sync::atomic::Ordering::SeqCst);
+    unsafe { libc::_exit(42) };
+}
+
+#[test]
+#[ignore = "run by the_guard_leaves_other_sigbus_to_the_process"]
+fn child_foreign_sigbus_with_the_process_own_handler() {
+    if std::env::var_os("PCMKRS_SIGBUS_CHILD").is_none() {
+        return;
+    }
+    // SAFETY: a plain one-argument handler, installed before the library's guard.
+    unsafe { libc::signal(libc::SIGBUS, own_handler as *const () as libc::sighandler_t) };
+    let server = EchoServer::start("shm", 131072);
+    drop(Connection::connect(&server.name, &ConnectOptions::default()).unwrap());
+    drop(server);
+    foreign_sigbus();
+    std::process::exit(0); // not reached: the process's handler exits with 42
+}
+
+#[test]
+fn the_guard_leaves_other_sigbus_to_the_process() {
+    use std::os::unix::process::ExitStatusExt;
+    let st = in_child("child_foreign_sigbus_with_the_default_action");
+    assert_eq!(st.signal(), Some(libc::SIGBUS), "{st:?}");
+    let st = in_child("child_foreign_sigbus_with_the_process_own_handler");
+    assert_eq!(st.code(), Some(42), "{st:?}");
+}

@@ -15,6 +15,7 @@
 
 mod error;
 mod shm;
+mod sigbus;
 mod socket;
 pub(crate) mod sys;
 
@@ -308,7 +309,7 @@ impl Connection {
     /// Whether the server is still there (libqb's `qb_ipcc_is_connected`). Once false, it stays
     /// false.
     pub fn is_connected(&mut self) -> bool {
-        if self.connected && !self.server_alive() {
+        if self.connected && (!self.server_alive() || self.rings_broken()) {
             self.connected = false;
         }
         self.connected
@@ -320,7 +321,7 @@ impl Connection {
     pub fn seems_connected(&mut self) -> bool {
         if self.connected {
             if let Transport::Shm { request, .. } = &self.transport {
-                if request.ref_count() != 2 {
+                if request.ref_count() != 2 || self.rings_broken() {
                     self.connected = false;
                 }
             }
@@ -343,14 +344,33 @@ impl Connection {
         }
     }
 
-    /// Mark the connection dead when `e` means the peer is gone.
+    /// Mark the connection dead when `e` means the peer is gone, or when a ring was broken
+    /// under us (whatever the operation read is then zeros: it is dropped).
     fn check<T>(&mut self, r: Result<T>) -> Result<T> {
+        if self.rings_broken() {
+            self.connected = false;
+            return Err(Error::not_connected(
+                "the server truncated a shared-memory ring",
+            ));
+        }
         if let Err(e) = &r {
             if e.is_disconnect() {
                 self.connected = false;
             }
         }
         r
+    }
+
+    /// Whether a ring file was truncated under the mapping (see `sigbus`).
+    fn rings_broken(&self) -> bool {
+        match &self.transport {
+            Transport::Shm {
+                request,
+                response,
+                event,
+            } => request.broken() || response.broken() || event.broken(),
+            Transport::Socket(_) => false,
+        }
     }
 
     /// Send one message made of `parts` (their concatenation starts with libqb's request
@@ -441,6 +461,11 @@ impl Connection {
                     let slice = Deadline::after(Some(deadline.slice(LIVENESS_SLICE)));
                     if response.take_token(slice)? {
                         break;
+                    }
+                    if response.broken() {
+                        return Err(Error::not_connected(
+                            "the server truncated a shared-memory ring",
+                        ));
                     }
                     // shared memory gives no hang-up signal: look at the setup socket between slices
                     let now = Deadline::after(Some(Duration::ZERO));

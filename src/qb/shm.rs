@@ -93,6 +93,12 @@ impl Ring {
         })
     }
 
+    /// Whether one of the ring's files was truncated (or could not be backed) under the
+    /// mapping: what was read from it since is zeros, and the ring is unusable.
+    pub fn broken(&self) -> bool {
+        self.header.hit() || self.data.hit()
+    }
+
     /// The largest chunk payload this ring can ever hold.
     pub fn capacity(&self) -> usize {
         self.words as usize * 4 - CHUNK_MARGIN

@@ -177,6 +177,8 @@ pub struct SharedMap {
     base: *mut u8,
     file_len: usize,
     mapped_len: usize,
+    /// The range guarded against SIGBUS (a file the server truncates).
+    guard: Option<super::sigbus::Guard>,
 }
 
 // SAFETY: the mapping is plain memory shared with another process; all access to the words that
@@ -204,6 +206,7 @@ impl SharedMap {
             base: p.cast(),
             file_len: len,
             mapped_len: len,
+            guard: Some(super::sigbus::Guard::register(p.cast(), len)),
         })
     }
 
@@ -230,6 +233,7 @@ impl SharedMap {
             base: p.cast(),
             file_len: len,
             mapped_len: total,
+            guard: Some(super::sigbus::Guard::register(p.cast(), total)),
         };
         for half in 0..2 {
             // SAFETY: MAP_FIXED inside the range reserved above, which this SharedMap owns.
@@ -248,6 +252,12 @@ impl SharedMap {
             }
         }
         Ok(map)
+    }
+
+    /// Whether a SIGBUS hit the mapping (the server truncated its file, or could not back a
+    /// page of it): the page read as zeros since.
+    pub fn hit(&self) -> bool {
+        self.guard.as_ref().is_some_and(super::sigbus::Guard::hit)
     }
 
     /// The length of the file mapped (one copy).
@@ -308,6 +318,8 @@ impl SharedMap {
 
 impl Drop for SharedMap {
     fn drop(&mut self) {
+        // no longer guarded before it is gone (another mapping may take the addresses)
+        drop(self.guard.take());
         // SAFETY: the whole range was mapped (or reserved) by this SharedMap.
         unsafe { libc::munmap(self.base.cast(), self.mapped_len) };
     }
