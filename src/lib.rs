@@ -20,3 +20,7 @@ pub mod wire;
 pub mod xml;
 
 mod ffi;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;

@@ -14,7 +14,7 @@
 //! ```
 
 mod error;
-mod shm;
+pub(crate) mod shm;
 mod sigbus;
 mod socket;
 pub(crate) mod sys;
@@ -603,4 +603,88 @@ fn consume_notification(setup: RawFd) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The fuzz target's handshake (see `crate::fuzzing::handshake`): a fake server on a
+/// filesystem socket of this process's own answers with the input, and a set of valid rings
+/// waits under /dev/shm where the seeds point (`/dev/shm/qb-fuzz-<pid>-hs/qb-{request,response,
+/// event}-svc`: the seeds are written for pid 0 and the harness puts its own pid in).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_handshake(data: &[u8]) -> bool {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixListener;
+    static LISTENER: std::sync::Mutex<Option<(UnixListener, PathBuf, String)>> =
+        std::sync::Mutex::new(None);
+    let mut guard = LISTENER.lock().unwrap_or_else(|e| e.into_inner());
+    if guard.is_none() {
+        let pid = std::process::id();
+        let dir = PathBuf::from(format!("/tmp/pcmkrs-fuzz-hs-{pid}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let listener = UnixListener::bind(dir.join("svc")).unwrap();
+        let rings = format!("/dev/shm/qb-fuzz-{pid}-hs");
+        let _ = std::fs::create_dir(&rings);
+        for r in ["request", "response", "event"] {
+            let data = format!("{rings}/qb-{r}-svc-data");
+            let mut header = vec![0u8; 8248];
+            header[8..12].copy_from_slice(&1024u32.to_ne_bytes());
+            header[4108..4108 + data.len()].copy_from_slice(data.as_bytes());
+            header[8204..8208].copy_from_slice(&1u32.to_ne_bytes());
+            std::fs::write(format!("{rings}/qb-{r}-svc-header"), &header).unwrap();
+            std::fs::write(&data, vec![0u8; 4096]).unwrap();
+        }
+        *guard = Some((listener, dir, format!("{pid}")));
+    }
+    let (listener, dir, pid) = guard.as_ref().unwrap();
+    // the seeds name pid 0: put ours in, so that they reach the rings made above
+    let mut response = vec![0u8; CONNECTION_RESPONSE_SIZE];
+    let n = data.len().min(CONNECTION_RESPONSE_SIZE);
+    response[..n].copy_from_slice(&data[..n]);
+    // in each path field (NUL-padded, so the longer name still fits)
+    let (from, to) = (b"qb-fuzz-0-hs".as_slice(), format!("qb-fuzz-{pid}-hs"));
+    for field in [40, 4136, 8232] {
+        let f = &mut response[field..field + 4096];
+        if let Some(at) = f.windows(from.len()).position(|w| w == from) {
+            let tail = f[at + from.len()..].to_vec();
+            let grown = [to.as_bytes(), &tail].concat();
+            f[at..].copy_from_slice(&grown[..4096 - at]);
+        }
+    }
+    let extra = data
+        .get(CONNECTION_RESPONSE_SIZE..)
+        .unwrap_or_default()
+        .to_vec();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let Ok((mut sock, _)) = listener.accept() else {
+                return;
+            };
+            let mut req = [0u8; CONNECTION_REQUEST_SIZE];
+            let _ = sock.read_exact(&mut req);
+            let _ = sock.write_all(&response);
+            let _ = sock.write_all(&extra);
+        });
+        let opts = ConnectOptions {
+            max_msg_size: 4096,
+            timeout: Some(Duration::from_millis(500)),
+            socket_dir: Some(dir.clone()),
+        };
+        match Connection::connect("svc", &opts) {
+            Ok(mut c) => {
+                let _ = c.send(&[&[0u8; 16]]);
+                let _ = c.recv_event(Some(Duration::ZERO), |m| m.len());
+                true
+            }
+            Err(_) => false,
+        }
+    })
+}
+
+/// Remove what the fuzz harnesses of this process made (rings, sockets).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_cleanup() {
+    let pid = std::process::id();
+    let _ = std::fs::remove_dir_all(format!("/dev/shm/qb-fuzz-{pid}-hs"));
+    let _ = std::fs::remove_dir_all(format!("/dev/shm/qb-fuzz-{pid}-ring"));
+    let _ = std::fs::remove_dir_all(format!("/tmp/pcmkrs-fuzz-hs-{pid}"));
 }

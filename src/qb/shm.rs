@@ -231,3 +231,37 @@ impl Ring {
         self.header_path.parent().unwrap_or(Path::new("/"))
     }
 }
+
+/// The fuzz target's ring (see `crate::fuzzing::ring`): files in a directory of this process's
+/// own under /dev/shm, rewritten from the input on each run.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_ring(data: &[u8]) {
+    let dir = PathBuf::from(format!("/dev/shm/qb-fuzz-{}-ring", std::process::id()));
+    let _ = std::fs::create_dir(&dir);
+    let base = dir.join("qb-ring");
+    let data_path = dir.join("qb-ring-data");
+    let mut header = vec![0u8; HEADER_SIZE];
+    let n = data.len().min(HEADER_SIZE);
+    header[..n].copy_from_slice(&data[..n]);
+    let words = 4 + u32::from_le_bytes(header[WORD_SIZE..WORD_SIZE + 4].try_into().unwrap()) % 2048;
+    header[WORD_SIZE..WORD_SIZE + 4].copy_from_slice(&words.to_ne_bytes());
+    header[DATA_PATH..DATA_PATH + PATH_MAX].fill(0);
+    let p = data_path.to_str().unwrap().as_bytes();
+    header[DATA_PATH..DATA_PATH + p.len()].copy_from_slice(p);
+    let mut ring_data = data.get(HEADER_SIZE..).unwrap_or_default().to_vec();
+    ring_data.resize(words as usize * 4, 0);
+    std::fs::write(format!("{}-header", base.display()), &header).unwrap();
+    std::fs::write(&data_path, &ring_data).unwrap();
+    let Ok(ring) = Ring::open(base.to_str().unwrap()) else {
+        return;
+    };
+    for _ in 0..8 {
+        match ring.read_chunk(|p| p.len()) {
+            Ok(len) => assert!(len <= ring.capacity()),
+            Err(_) => break,
+        }
+    }
+    let _ = ring.free_bytes();
+    let _ = ring.write(&[b"abcd", &data[..data.len().min(64)]]);
+    let _ = (ring.ref_count(), ring.flow_control(), ring.broken());
+}

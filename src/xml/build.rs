@@ -393,8 +393,10 @@ fn valid_chars(value: &[u8]) -> bool {
     std::str::from_utf8(value).is_ok_and(|s| !s.contains(['\u{fffe}', '\u{ffff}']))
 }
 
-#[cfg(test)]
-mod tests {
+/// The builder held against libxml2's parser, field by field (the unit tests, and the fuzz
+/// target of the `fuzzing` feature).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod compare {
     use super::super::Document;
     use super::*;
 
@@ -553,7 +555,7 @@ mod tests {
 
     /// The builder on `input`, held against libxml2's parser: whatever it builds, the parser
     /// builds the same; whatever the parser refuses, it refuses. Returns whether it built.
-    fn check(input: &[u8]) -> bool {
+    pub(crate) fn check(input: &[u8]) -> bool {
         let by_parser = Document::parse_by_libxml2(input);
         let Some(built) = build(input, super::super::PARSE_OPTIONS) else {
             return false;
@@ -571,6 +573,12 @@ mod tests {
         }
         true
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare::check;
+    use super::*;
 
     /// A small deterministic generator (xorshift).
     struct Rng(u64);

@@ -9,6 +9,12 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 /// cbindgen:ignore
 mod build;
 
+/// The builder on `text`, held against libxml2's parser (the fuzz target); whether it built.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn build_compare(text: &[u8]) -> bool {
+    build::compare::check(text)
+}
+
 /// libxml2's `xmlNode` (public layout, `libxml/tree.h`).
 #[repr(C)]
 #[allow(non_camel_case_types)]
