@@ -34,6 +34,9 @@ pub struct Sent {
     pub rc: i32,
     /// Whether a reply frame was received: its text is then in [`IpcClient::buffer`].
     pub replied: bool,
+    /// Whether that frame is the reply, whole and readable (not one that could not be
+    /// decompressed, which 3.0.0 also counts as received).
+    pub usable: bool,
 }
 
 /// A connection object (`crm_ipc_t`): created unconnected, connected and closed as often as
@@ -173,7 +176,14 @@ impl Inbox {
             reply_acc,
             ..
         } = self;
-        let result = match wire::decode(frame, layout, scratch) {
+        // replies of another protocol version are read as 3.0.0 reads them (it does not look),
+        // events are refused (as 3.0.0 refuses them)
+        let decoded = if matches!(channel, Channel::Response(_)) {
+            wire::decode_any_version(frame, layout, scratch)
+        } else {
+            wire::decode(frame, layout, scratch)
+        };
+        let result = match decoded {
             Ok(f) if f.header.size_compressed != 0 => {
                 // scratch holds the header and the decompressed text
                 let h = f.header;
@@ -265,6 +275,48 @@ fn now_s() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// When a send gives up: at a wall-clock second, as Pacemaker's `crm_ipc_send` counts (its
+/// deadline is `time(NULL) + 1 + seconds`), or at an exact instant (the Rust API).
+#[derive(Debug, Clone, Copy)]
+enum Until {
+    Second(u64),
+    Instant(std::time::Instant),
+}
+
+impl Until {
+    fn passed(&self) -> bool {
+        match *self {
+            Until::Second(s) => now_s() >= s,
+            Until::Instant(i) => std::time::Instant::now() >= i,
+        }
+    }
+
+    /// How long one wait for a reply frame may last: Pacemaker's one second, or less when the
+    /// deadline is nearer (3.0.0 waits its whole second even then, and so can overrun its own
+    /// deadline by up to a second).
+    fn slice(&self) -> Duration {
+        let second = Duration::from_secs(1);
+        let left = match *self {
+            Until::Second(s) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                Duration::from_secs(s).saturating_sub(now)
+            }
+            Until::Instant(i) => i.saturating_duration_since(std::time::Instant::now()),
+        };
+        second.min(left)
+    }
+}
+
+/// How long a send may take: `crm_ipc_send`'s milliseconds (0: 5 s, negative: no limit, all
+/// counted in whole seconds), or an exact duration (`None`: no limit).
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    Pacemaker(i32),
+    Exact(Option<Duration>),
 }
 
 /// Whether the one frame of a message is its compressed text.
@@ -616,7 +668,26 @@ impl IpcClient {
     /// `crm_ipc_proxied`), wait for its reply (`crm_ipc_send`). `text` is the XML text (no NUL;
     /// `None` for a missing message). `ms_timeout` 0 means 5 s, negative no limit.
     pub fn send(&mut self, text: Option<&[u8]>, flags: u32, ms_timeout: i32) -> Sent {
-        let none = |rc| Sent { rc, replied: false };
+        self.send_limited(text, flags, Limit::Pacemaker(ms_timeout))
+    }
+
+    /// As [`send`](Self::send), but waiting at most `timeout` (`None`: as long as connected)
+    /// to the instant, where `crm_ipc_send` counts whole seconds.
+    pub fn send_within(
+        &mut self,
+        text: Option<&[u8]>,
+        flags: u32,
+        timeout: Option<Duration>,
+    ) -> Sent {
+        self.send_limited(text, flags, Limit::Exact(timeout))
+    }
+
+    fn send_limited(&mut self, text: Option<&[u8]>, flags: u32, limit: Limit) -> Sent {
+        let none = |rc| Sent {
+            rc,
+            replied: false,
+            usable: false,
+        };
         if !self.connected() {
             log!(
                 Level::Notice,
@@ -626,9 +697,24 @@ impl IpcClient {
             );
             return none(-libc::ENOTCONN);
         }
-        let ms_timeout = if ms_timeout == 0 { 5000 } else { ms_timeout };
+        let ms_timeout = match limit {
+            Limit::Pacemaker(0) => 5000,
+            Limit::Pacemaker(ms) => ms,
+            Limit::Exact(None) => -1,
+            Limit::Exact(Some(d)) => d.as_millis().clamp(1, i32::MAX as u128) as i32,
+        };
+        let start = std::time::Instant::now();
+        // the deadline of each step, from the moment it starts (as crm_ipc_send computes it)
+        let until = move |ms: i32| match limit {
+            Limit::Pacemaker(_) => Until::Second(now_s() + 1 + ms2s(ms as u32)),
+            Limit::Exact(Some(d)) => Until::Instant(start + d),
+            Limit::Exact(None) => Until::Second(u64::MAX),
+        };
         if self.need_reply {
-            let wait = u64::try_from(ms_timeout).ok().map(Duration::from_millis);
+            let wait = match limit {
+                Limit::Pacemaker(_) => u64::try_from(ms_timeout).ok().map(Duration::from_millis),
+                Limit::Exact(d) => d,
+            };
             if self.receive_response(wait, None).is_err() {
                 log!(
                     Level::Warning,
@@ -748,7 +834,7 @@ impl IpcClient {
             flags & wire::flags::CLIENT_RESPONSE != 0 && flags & wire::flags::PROXIED == 0;
 
         let result = if ms_timeout > 0 || !want_reply {
-            let deadline = Some(now_s() + 1 + ms2s(ms_timeout as u32));
+            let deadline = Some(until(ms_timeout));
             let sent = match self.push_frames(&frames, deadline) {
                 Ok(n) => n,
                 Err(code) => return none(code),
@@ -756,12 +842,16 @@ impl IpcClient {
             if sent <= 0 || !want_reply {
                 none(sent)
             } else {
-                let deadline = now_s() + 1 + ms2s(ms_timeout as u32);
+                let deadline = until(ms_timeout);
                 let (rc, bytes, replied) = self.reply_to(id as i32, Some(deadline));
                 if rc != rc::OK {
                     self.need_reply = true;
                 }
-                Sent { rc: bytes, replied }
+                Sent {
+                    rc: bytes,
+                    replied,
+                    usable: replied && rc == rc::OK,
+                }
             }
         } else {
             // no limit: send (retrying a full ring while connected), then wait while connected
@@ -772,8 +862,12 @@ impl IpcClient {
             if sent <= 0 {
                 none(sent)
             } else {
-                let (_, bytes, replied) = self.reply_to(id as i32, None);
-                Sent { rc: bytes, replied }
+                let (rc, bytes, replied) = self.reply_to(id as i32, None);
+                Sent {
+                    rc: bytes,
+                    replied,
+                    usable: replied && rc == rc::OK,
+                }
             }
         };
         // after a reply, what is known suffices; after a failure, ask the kernel (as 3.0.0's
@@ -853,7 +947,7 @@ impl IpcClient {
     fn push_frames(
         &mut self,
         frames: &[([u8; HEADER_SIZE], &[u8], bool)],
-        deadline: Option<u64>,
+        deadline: Option<Until>,
     ) -> Result<i32, i32> {
         let mut total = 0i32;
         let mut first = true;
@@ -874,7 +968,7 @@ impl IpcClient {
                     }
                     match self.conn.as_mut().map(|c| c.send(&parts)) {
                         Some(Ok(n)) => break n as i32,
-                        Some(Err(e)) if e.errno() == libc::EAGAIN && now_s() < d => {
+                        Some(Err(e)) if e.errno() == libc::EAGAIN && !d.passed() => {
                             // the server's flow control or a full ring: give it a moment
                             std::thread::sleep(Duration::from_millis(1));
                         }
@@ -921,13 +1015,14 @@ impl IpcClient {
     /// requests are dropped. Returns (standard code, `crm_ipc_send`'s value: the size of the
     /// reply frame, or of the whole split reply with one header; whether a frame is in the
     /// buffer).
-    fn reply_to(&mut self, id: i32, deadline: Option<u64>) -> (i32, i32, bool) {
+    fn reply_to(&mut self, id: i32, deadline: Option<Until>) -> (i32, i32, bool) {
         let mut bytes: i32;
         loop {
-            match self.receive_response(Some(Duration::from_secs(1)), Some(id)) {
+            let slice = deadline.map_or(Duration::from_secs(1), |d| d.slice());
+            match self.receive_response(Some(slice), Some(id)) {
                 // a part of the reply: the rest is to come, within the deadline
                 Ok((_, Ok(Took::Part))) => {
-                    if deadline.is_some_and(|d| now_s() >= d) {
+                    if deadline.is_some_and(|d| d.passed()) {
                         bytes = -libc::ETIMEDOUT;
                         break;
                     }
@@ -997,7 +1092,7 @@ impl IpcClient {
                     }
                 }
             }
-            if deadline.is_some_and(|d| now_s() >= d) {
+            if deadline.is_some_and(|d| d.passed()) {
                 break;
             }
         }

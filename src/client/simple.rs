@@ -81,7 +81,21 @@ impl Client {
 
     /// Connect with a buffer of at least `size` bytes.
     pub fn connect_with_buffer(service: &str, size: usize) -> Result<Client, Error> {
+        Self::connect_with_layout(service, size, None)
+    }
+
+    /// Connect with a buffer of at least `size` bytes, reading and writing the header `layout`
+    /// whatever the daemon (`None`: learn it from the daemon, or `PCMK_IPC_RS_WIRE`; see
+    /// docs/wire-layouts.md).
+    pub fn connect_with_layout(
+        service: &str,
+        size: usize,
+        layout: Option<crate::wire::Layout>,
+    ) -> Result<Client, Error> {
         let mut ipc = IpcClient::new(service, size);
+        if layout.is_some() {
+            ipc.set_layout(layout);
+        }
         match ipc.connect() {
             rc::OK => Ok(Client { ipc }),
             code => Err(Error(code)),
@@ -103,13 +117,6 @@ impl Client {
         self.ipc.fd()
     }
 
-    fn ms(timeout: Option<Duration>) -> i32 {
-        match timeout {
-            None => -1,
-            Some(t) => t.as_millis().clamp(1, i32::MAX as u128) as i32,
-        }
-    }
-
     fn text(&self) -> String {
         String::from_utf8_lossy(self.ipc.text()).into_owned()
     }
@@ -120,12 +127,13 @@ impl Client {
     /// Errors: `ETIMEDOUT`; `EALREADY` while the reply to an earlier timed-out request has not
     /// come; `ENOTCONN`; `EMSGSIZE` when the request cannot be compressed into the buffer.
     pub fn request(&mut self, xml: &str, timeout: Option<Duration>) -> Result<Message, Error> {
-        let sent = self.ipc.send(
-            Some(xml.as_bytes()),
-            flags::CLIENT_RESPONSE,
-            Self::ms(timeout),
-        );
-        if sent.rc > 0 && sent.replied {
+        let sent = self
+            .ipc
+            .send_within(Some(xml.as_bytes()), flags::CLIENT_RESPONSE, timeout);
+        if sent.rc > 0 && sent.replied && !sent.usable {
+            // a reply that could not be decompressed
+            Err(Error(rc::RC_BAD_INPUT))
+        } else if sent.rc > 0 && sent.replied {
             Ok(Message {
                 flags: self.ipc.buffer_flags(),
                 text: self.text(),

@@ -103,6 +103,25 @@ pub fn decode<'a>(
     layout: Layout,
     scratch: &'a mut Vec<u8>,
 ) -> Result<Frame<'a>, FrameError> {
+    decode_checking(frame, layout, scratch, true)
+}
+
+/// As [`decode`], but a protocol version above this library's is let through, as Pacemaker
+/// 3.0.0 lets it through in replies (`crm_ipc_send` never looks at it; events it refuses).
+pub fn decode_any_version<'a>(
+    frame: &'a [u8],
+    layout: Layout,
+    scratch: &'a mut Vec<u8>,
+) -> Result<Frame<'a>, FrameError> {
+    decode_checking(frame, layout, scratch, false)
+}
+
+fn decode_checking<'a>(
+    frame: &'a [u8],
+    layout: Layout,
+    scratch: &'a mut Vec<u8>,
+    check_version: bool,
+) -> Result<Frame<'a>, FrameError> {
     let header = Header::decode(frame, layout).ok_or(FrameError::Malformed)?;
     let body = &frame[HEADER_SIZE..];
     let plain: &[u8] = if header.size_compressed != 0 {
@@ -117,7 +136,7 @@ pub fn decode<'a>(
     } else {
         body
     };
-    if header.version > IPC_VERSION {
+    if check_version && header.version > IPC_VERSION {
         return Err(FrameError::Version(header.version));
     }
     let n = header.text_size as usize;

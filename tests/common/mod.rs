@@ -12,47 +12,119 @@ use std::sync::OnceLock;
 pub fn echo_server_binary() -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        if let Some(p) = std::env::var_os("QB_ECHO_SERVER") {
-            return PathBuf::from(p);
-        }
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests-c/qb_echo_server.c");
-        // one build per version of the source, shared by the test processes
-        let hash = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            std::fs::read(&src)
-                .expect("echo server source")
-                .hash(&mut h);
-            h.finish()
-        };
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let done = dir.join(format!("qb_echo_server-{hash:016x}"));
-        if done.exists() {
-            return done;
-        }
-        let out = dir.join(format!("qb_echo_server-build-{}", std::process::id()));
-        let flags = Command::new("pkg-config")
-            .args(["--cflags", "--libs", "libqb"])
-            .output()
-            .expect("pkg-config");
-        assert!(
-            flags.status.success(),
-            "pkg-config libqb failed: install libqb-dev"
-        );
-        let flags = String::from_utf8(flags.stdout).unwrap();
-        let st = Command::new("gcc")
-            .arg("-O1")
-            .arg("-o")
-            .arg(&out)
-            .arg(&src)
-            .args(flags.split_whitespace())
-            .status()
-            .expect("gcc");
-        assert!(st.success(), "could not build the echo server");
-        std::fs::rename(&out, &done).expect("rename the echo server build");
-        done
+        std::env::var_os("QB_ECHO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| c_binary("qb_echo_server", &[]))
     })
     .clone()
+}
+
+/// The hostile server of tests-c/ (`$QB_HOSTILE_SERVER`, else compiled here).
+pub fn hostile_server_binary() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        std::env::var_os("QB_HOSTILE_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| c_binary("qb_hostile_server", &["-lbz2"]))
+    })
+    .clone()
+}
+
+/// tests-c/NAME.c compiled with gcc against libqb (and `libs`), once per version of the source,
+/// shared by the test processes.
+fn c_binary(name: &str, libs: &[&str]) -> PathBuf {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests-c/{name}.c"));
+    let hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::fs::read(&src).expect("server source").hash(&mut h);
+        h.finish()
+    };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let done = dir.join(format!("{name}-{hash:016x}"));
+    if done.exists() {
+        return done;
+    }
+    let out = dir.join(format!("{name}-build-{}", std::process::id()));
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "libqb"])
+        .output()
+        .expect("pkg-config");
+    assert!(
+        flags.status.success(),
+        "pkg-config libqb failed: install libqb-dev"
+    );
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let st = Command::new("gcc")
+        .arg("-O1")
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .args(flags.split_whitespace())
+        .args(libs)
+        .status()
+        .expect("gcc");
+    assert!(st.success(), "could not build {name}");
+    std::fs::rename(&out, &done).expect("rename the server build");
+    done
+}
+
+/// A running hostile server (tests-c/qb_hostile_server.c); stopped on drop.
+pub struct HostileServer {
+    pub name: String,
+    pub pid: i32,
+    child: Option<Child>,
+}
+
+impl HostileServer {
+    /// Serve `name` (a fresh one if `None`) in the header `layout` ("compressed" or
+    /// "multipart"), with `env`.
+    pub fn start(name: Option<&str>, layout: &str, env: &[(&str, &str)]) -> HostileServer {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = name.map(str::to_owned).unwrap_or_else(|| {
+            format!(
+                "pcmkrs-hostile-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            )
+        });
+        let mut cmd = Command::new(hostile_server_binary());
+        cmd.args([&name, layout])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the hostile server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let pid = line
+            .trim()
+            .strip_prefix("ready ")
+            .expect("hostile server did not start")
+            .parse()
+            .unwrap();
+        HostileServer {
+            name,
+            pid,
+            child: Some(child),
+        }
+    }
+}
+
+impl Drop for HostileServer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let _ = c.wait();
+        }
+        // what a server that died of its own faults (a truncated ring) left
+        for e in shm_entries_of(self.pid) {
+            let _ = std::fs::remove_dir_all(format!("/dev/shm/{e}"));
+        }
+    }
 }
 
 /// A running echo server; stopped (SIGTERM, reaped) on drop.
