@@ -379,3 +379,53 @@ fn the_guard_leaves_other_sigbus_to_the_process() {
     let st = in_child("child_foreign_sigbus_with_the_process_own_handler");
     assert_eq!(st.code(), Some(42), "{st:?}");
 }
+
+#[test]
+fn a_notification_that_finds_the_setup_socket_full_waits_asleep() {
+    // libqb's client retries the one-byte notification in a busy loop (differences T10)
+    let server = EchoServer::start("shm", 131072);
+    let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
+    // the server stops reading: its setup socket fills with notification bytes (each takes a
+    // whole socket buffer entry) long before its request ring fills
+    unsafe { libc::kill(server.pid, libc::SIGSTOP) };
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let sender = std::thread::spawn(move || {
+        let mut cpu_at_block = None;
+        for i in 0..600 {
+            let t = Instant::now();
+            send_retrying(&mut conn, &[&request_header(i, 4), b"ping"]);
+            if t.elapsed() > Duration::from_millis(500) && cpu_at_block.is_none() {
+                cpu_at_block = Some(i);
+            }
+        }
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+        let cpu = Duration::from_secs(ru.ru_utime.tv_sec as u64 + ru.ru_stime.tv_sec as u64)
+            + Duration::from_micros(ru.ru_utime.tv_usec as u64 + ru.ru_stime.tv_usec as u64);
+        done_tx.send(()).unwrap();
+        (conn, cpu, cpu_at_block)
+    });
+    // the sender is held up for 2 s by a server that does not read
+    assert!(done_rx.recv_timeout(Duration::from_secs(2)).is_err());
+    unsafe { libc::kill(server.pid, libc::SIGCONT) };
+    done_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sends finish once the server reads");
+    let (mut conn, cpu, blocked_at) = sender.join().unwrap();
+    // held up by the socket (a few hundred one-byte entries), not by the ring (thousands of
+    // these requests)
+    assert!(
+        blocked_at.is_some_and(|n| n < 1000),
+        "held up at {blocked_at:?}"
+    );
+    // asleep, not spinning: far less CPU than the 2 s it waited
+    assert!(
+        cpu < Duration::from_millis(300),
+        "{cpu:?} of CPU while held up"
+    );
+    // nothing was lost: every request is answered
+    for _ in 0..600 {
+        conn.recv_response(Some(Duration::from_secs(5)), |m| m.len())
+            .expect("a reply to each request");
+    }
+}
