@@ -27,6 +27,7 @@ struct Abi {
     free_api: unsafe extern "C" fn(*mut c_void),
 }
 
+#[allow(clippy::missing_transmute_annotations)] // the field types say what each pointer is
 fn abi() -> Abi {
     let exe = std::env::current_exe().unwrap();
     let so = exe.parent().unwrap().join("libpcmk_ipc_rs.so");
