@@ -129,6 +129,37 @@ done
 run_case pacemakerd compressed ping
 echo "hostile-suite: ping: ${rows[-1]}"
 
+# pacemakerd served by a libqb server that is not Pacemaker's (the echo server, run as nobody
+# from a copy nobody may execute): refused by crm_ipc_connect and by the daemon API object
+cp "$build/tests-c/qb_echo_server" "$work/impostor"
+chmod 0755 "$work" "$work/impostor"
+imp() {
+    setpriv --reuid=nobody --regid=nogroup --clear-groups "$work/impostor" pacemakerd shm 0 raw >"$work/server.out" &
+    server_pid=$!
+    for _ in $(seq 100); do grep -q ready "$work/server.out" 2>/dev/null && return 0; sleep 0.05; done
+    fail "the impostor did not start"
+}
+imp
+PCMK_IPC_RS_WIRE=3.0.0 "$build/tests-c/test_hostile" pacemakerd impostor >"$work/ours.out" 2>"$work/ours.err" \
+    || fail "impostor: this library failed"
+stop_server
+[ ! -s "$work/ours.err" ] || { cat "$work/ours.err"; fail "impostor: stderr"; }
+imp
+chroot "$root" timeout 30 "$inroot/test_hostile.ref" pacemakerd impostor >"$work/ref.out" 2>/dev/null || fail "impostor: 3.0.0 failed"
+stop_server
+diff -u "$work/ref.out" "$work/ours.out" || fail "impostor: this library differs from libcrmcommon 3.0.0"
+grep -q '^pcmk_connect_ipc: -1018' "$work/ours.out" || fail "impostor: not refused as unauthorized"
+row "| impostor | a libqb server as nobody serving pacemakerd | $(tr '\n' ' ' <"$work/ref.out") | identical | |"
+echo "hostile-suite: impostor: ${rows[-1]}"
+
+# crm_ipc_is_authentic_process over peers with the cluster's ids, closed and odd descriptors
+cp "$here/test_credentials.c" "$here/check.h" "$work/"
+chroot "$root" sh -c "cd $inroot && gcc -Wall -O1 -o test_credentials.ref test_credentials.c \$(pkg-config --cflags --libs pacemaker libxml-2.0 glib-2.0)"
+"$build/tests-c/test_credentials" >"$work/cred.ours" || { cat "$work/cred.ours"; fail "credentials: this library fails a check"; }
+chroot "$root" "$inroot/test_credentials.ref" >"$work/cred.ref" || true
+diff -u "$work/cred.ref" "$work/cred.ours" || fail "credentials: this library differs from libcrmcommon 3.0.0"
+echo "hostile-suite: crm_ipc_is_authentic_process: identical to libcrmcommon 3.0.0 ($(tail -1 "$work/cred.ours"))"
+
 if [ -n "$table" ]; then
     {
         echo "| case | header | libcrmcommon 3.0.0 | pcmk-ipc-rs | |"

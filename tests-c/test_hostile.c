@@ -10,8 +10,8 @@
  *
  *   test_hostile pacemakerd ping         a sync-mode pacemakerd ping (the server answers an ack
  *                                        that announces a reply, and nothing else)
- *   test_hostile crmd hello              a main-loop connect to a controller whose flow control
- *                                        never lets the hello through
+ *   test_hostile pacemakerd impostor     pacemakerd served by a libqb server that runs as
+ *                                        nobody: crm_ipc_connect and the daemon API both refuse
  */
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_client_compat.h>
@@ -76,6 +76,27 @@ static int ping_case(void)
     return 0;
 }
 
+static int impostor_case(void)
+{
+    pcmk_ipc_api_t *api = NULL;
+    crm_ipc_t *c = crm_ipc_new("pacemakerd", 0);
+    bool ok;
+    int rc;
+
+    errno = 0;
+    ok = crm_ipc_connect(c);
+    printf("crm_ipc_connect: %s, errno %d (%s), connected %d\n", ok ? "true" : "false", errno,
+           strerror(errno), crm_ipc_connected(c));
+    crm_ipc_destroy(c);
+    pcmk_new_ipc_api(&api, pcmk_ipc_pacemakerd);
+    pcmk_register_ipc_callback(api, api_cb, NULL);
+    rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
+    printf("pcmk_connect_ipc: %d, connected %d, %d callbacks\n", rc, pcmk_ipc_is_connected(api),
+           events_seen);
+    pcmk_free_ipc_api(api);
+    return 0;
+}
+
 static int hello_case(void)
 {
     pcmk_ipc_api_t *api = NULL;
@@ -114,6 +135,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(kase, "hello")) {
         return hello_case();
+    }
+    if (!strcmp(kase, "impostor")) {
+        return impostor_case();
     }
     c = crm_ipc_new(service, 0);
     if (!crm_ipc_connect(c)) {
