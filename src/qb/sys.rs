@@ -5,7 +5,7 @@ use super::error::{Error, Result};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// `sizeof(struct sockaddr_un)` on Linux: libqb binds and connects abstract names with this length.
@@ -325,84 +325,181 @@ impl Drop for SharedMap {
     }
 }
 
-/// A glibc process-shared POSIX semaphore that lives in a mapping.
-pub struct Semaphore(*mut libc::sem_t);
+/// A glibc process-shared POSIX semaphore that lives in a mapping the server shares with us.
+///
+/// It is worked here with glibc's own protocol (its 64-bit `sem_t`: the token count in the low
+/// 32 bits of the first word, the number of waiters in the high 32, waits and wake-ups with
+/// `futex` on the low half), not with glibc's `sem_*` functions: those trust every field of the
+/// structure, and a server that writes something else there (a "private" flag, a waiter count)
+/// makes glibc abort the client ("The futex facility returned an unexpected error code"; found
+/// by the ring fuzz target). Here whatever the peer wrote is at worst a wrong count: a futex
+/// error is an error, never an abort. The server's glibc sees the same protocol it uses itself.
+pub struct Semaphore(*const AtomicU64);
 
-// SAFETY: a process-shared semaphore is made for concurrent use; the mapping outlives it (the
-// ring that holds both drops the semaphore first).
+#[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
+compile_error!(
+    "the shared semaphore is worked with glibc's layout for 64-bit little-endian targets"
+);
+
+// SAFETY: the word is only used through atomics and futex calls; the mapping outlives the
+// Semaphore (the ring that holds both drops the semaphore first).
 unsafe impl Send for Semaphore {}
 
-extern "C" {
-    // glibc 2.30+; not bound by the libc crate for every target.
-    fn sem_clockwait(
-        sem: *mut libc::sem_t,
-        clock: libc::clockid_t,
-        abstime: *const libc::timespec,
-    ) -> libc::c_int;
-}
+const SEM_VALUE_MASK: u64 = 0xffff_ffff;
+const SEM_ONE_WAITER: u64 = 1 << 32;
+/// glibc's `SEM_VALUE_MAX` (`INT_MAX`).
+const SEM_VALUE_MAX: u64 = i32::MAX as u64;
+const FUTEX_WAIT_BITSET: libc::c_int = 9;
+const FUTEX_WAKE: libc::c_int = 1;
+const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
 
 impl Semaphore {
     /// The semaphore at byte offset `off` of `map`.
     ///
     /// # Safety
-    /// A `sem_t` initialised with `pshared = 1` must be at that offset, and `map` must outlive the
-    /// returned value.
+    /// `map` must outlive the returned value. (What is at that offset may be anything: a
+    /// server's `sem_t` initialised with `pshared = 1`, or garbage.)
     pub unsafe fn at(map: &SharedMap, off: usize) -> Semaphore {
-        assert!(off + std::mem::size_of::<libc::sem_t>() <= map.len() && off % 8 == 0);
+        assert!(off + 16 <= map.len() && off % 8 == 0);
         Semaphore(map.ptr(off).cast())
     }
 
-    /// Add a token.
+    fn data(&self) -> &AtomicU64 {
+        // SAFETY: 8-aligned (checked in `at`, the mapping is page-aligned), inside the mapping,
+        // which outlives self; AtomicU64 tolerates the other process's concurrent access.
+        unsafe { &*self.0 }
+    }
+
+    /// The futex word: the low half of the first word (this layout is little-endian's).
+    fn futex_word(&self) -> *const u32 {
+        self.0.cast()
+    }
+
+    /// Add a token, and wake a waiter if the count says there is one.
     pub fn post(&self) -> Result<()> {
-        // SAFETY: see `at`.
-        cvt(unsafe { libc::sem_post(self.0) }, "sem_post").map(|_| ())
+        let data = self.data();
+        let mut d = data.load(Ordering::Relaxed);
+        loop {
+            if d & SEM_VALUE_MASK >= SEM_VALUE_MAX {
+                return Err(Error::new(libc::EOVERFLOW, "sem_post"));
+            }
+            match data.compare_exchange_weak(d, d + 1, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => d = now,
+            }
+        }
+        if d >> 32 != 0 {
+            // SAFETY: a futex call on a word of the shared mapping (not process-private).
+            let r = unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    self.futex_word(),
+                    FUTEX_WAKE,
+                    1,
+                    0usize,
+                    0usize,
+                    0u32,
+                )
+            };
+            if r < 0 {
+                return Err(Error::last_os("futex wake"));
+            }
+        }
+        Ok(())
     }
 
     /// The number of tokens.
     pub fn value(&self) -> i32 {
-        let mut v = 0;
-        // SAFETY: see `at`; v is a valid out-pointer.
-        unsafe { libc::sem_getvalue(self.0, &mut v) };
-        v
+        (self.data().load(Ordering::Relaxed) & SEM_VALUE_MASK).min(SEM_VALUE_MAX) as i32
+    }
+
+    /// Take a token if there is one.
+    fn try_take(&self) -> bool {
+        let data = self.data();
+        let mut d = data.load(Ordering::Relaxed);
+        loop {
+            if d & SEM_VALUE_MASK == 0 {
+                return false;
+            }
+            match data.compare_exchange_weak(d, d - 1, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return true,
+                Err(now) => d = now,
+            }
+        }
     }
 
     /// Take a token, waiting until the deadline. `Ok(false)` when none came in time.
     pub fn wait(&self, deadline: Deadline) -> Result<bool> {
-        loop {
-            let ret = match deadline.remaining() {
-                Some(d) if d.is_zero() => {
-                    // SAFETY: see `at`.
-                    unsafe { libc::sem_trywait(self.0) }
-                }
-                Some(d) => {
-                    let mut now = libc::timespec {
-                        tv_sec: 0,
-                        tv_nsec: 0,
-                    };
-                    // SAFETY: now is a valid out-pointer.
-                    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-                    let mut ns = now.tv_nsec as u128 + d.subsec_nanos() as u128;
-                    let mut s = now.tv_sec as u128 + d.as_secs() as u128 + ns / 1_000_000_000;
-                    ns %= 1_000_000_000;
-                    s = s.min(libc::time_t::MAX as u128);
-                    let abs = libc::timespec {
-                        tv_sec: s as libc::time_t,
-                        tv_nsec: ns as _,
-                    };
-                    // SAFETY: see `at`; abs is a valid timespec.
-                    unsafe { sem_clockwait(self.0, libc::CLOCK_MONOTONIC, &abs) }
-                }
-                // SAFETY: see `at`.
-                None => unsafe { libc::sem_wait(self.0) },
+        if self.try_take() {
+            return Ok(true);
+        }
+        if deadline.passed() {
+            return Ok(false);
+        }
+        let abs = deadline.remaining().map(|d| {
+            let mut now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
             };
-            if ret == 0 {
-                return Ok(true);
+            // SAFETY: now is a valid out-pointer.
+            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+            let mut ns = now.tv_nsec as u128 + d.subsec_nanos() as u128;
+            let s = (now.tv_sec as u128 + d.as_secs() as u128 + ns / 1_000_000_000)
+                .min(libc::time_t::MAX as u128);
+            ns %= 1_000_000_000;
+            libc::timespec {
+                tv_sec: s as libc::time_t,
+                tv_nsec: ns as _,
             }
-            let e = Error::last_os("sem_wait");
-            match e.errno() {
-                libc::EINTR => continue,
-                libc::EAGAIN | libc::ETIMEDOUT => return Ok(false),
-                _ => return Err(e),
+        });
+        // as glibc's slow path: count ourselves among the waiters, sleep while there is no
+        // token, and take one and leave the count in one step
+        let data = self.data();
+        data.fetch_add(SEM_ONE_WAITER, Ordering::Relaxed);
+        let leave = |r: Result<bool>| {
+            data.fetch_sub(SEM_ONE_WAITER, Ordering::Relaxed);
+            r
+        };
+        loop {
+            let d = data.load(Ordering::Relaxed);
+            if d & SEM_VALUE_MASK != 0 {
+                if data
+                    .compare_exchange_weak(
+                        d,
+                        d.wrapping_sub(1 + SEM_ONE_WAITER),
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
+                    return Ok(true);
+                }
+                continue;
+            }
+            let timeout = abs
+                .as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            // SAFETY: a futex wait on a word of the shared mapping, with an absolute
+            // CLOCK_MONOTONIC deadline (FUTEX_WAIT_BITSET without FUTEX_CLOCK_REALTIME).
+            let r = unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    self.futex_word(),
+                    FUTEX_WAIT_BITSET,
+                    0u32,
+                    timeout,
+                    0usize,
+                    FUTEX_BITSET_MATCH_ANY,
+                )
+            };
+            if r < 0 {
+                let e = Error::last_os("futex wait");
+                match e.errno() {
+                    // the count changed before we slept, or a signal: look again
+                    libc::EAGAIN | libc::EINTR => {}
+                    libc::ETIMEDOUT => return leave(Ok(false)),
+                    _ => return leave(Err(e)),
+                }
             }
         }
     }
