@@ -179,6 +179,9 @@ pub struct SharedMap {
     mapped_len: usize,
     /// The range guarded against SIGBUS (a file the server truncates).
     guard: Option<super::sigbus::Guard>,
+    /// For the unit tests (also under Miri, which cannot map files): plain heap memory.
+    #[cfg(test)]
+    heap: Option<std::alloc::Layout>,
 }
 
 // SAFETY: the mapping is plain memory shared with another process; all access to the words that
@@ -207,6 +210,8 @@ impl SharedMap {
             file_len: len,
             mapped_len: len,
             guard: Some(super::sigbus::Guard::register(p.cast(), len)),
+            #[cfg(test)]
+            heap: None,
         })
     }
 
@@ -234,6 +239,8 @@ impl SharedMap {
             file_len: len,
             mapped_len: total,
             guard: Some(super::sigbus::Guard::register(p.cast(), total)),
+            #[cfg(test)]
+            heap: None,
         };
         for half in 0..2 {
             // SAFETY: MAP_FIXED inside the range reserved above, which this SharedMap owns.
@@ -316,8 +323,32 @@ impl SharedMap {
     }
 }
 
+#[cfg(test)]
+impl SharedMap {
+    /// `len` zeroed bytes of page-aligned heap memory, standing in for a mapping.
+    pub fn heap(len: usize) -> SharedMap {
+        let layout = std::alloc::Layout::from_size_align(len, 4096).unwrap();
+        // SAFETY: a non-zero size (the tests ask for some).
+        let base = unsafe { std::alloc::alloc_zeroed(layout) };
+        assert!(!base.is_null());
+        SharedMap {
+            base,
+            file_len: len,
+            mapped_len: len,
+            guard: None,
+            heap: Some(layout),
+        }
+    }
+}
+
 impl Drop for SharedMap {
     fn drop(&mut self) {
+        #[cfg(test)]
+        if let Some(layout) = self.heap {
+            // SAFETY: allocated by `heap` with this layout.
+            unsafe { std::alloc::dealloc(self.base, layout) };
+            return;
+        }
         // no longer guarded before it is gone (another mapping may take the addresses)
         drop(self.guard.take());
         // SAFETY: the whole range was mapped (or reserved) by this SharedMap.
@@ -845,7 +876,122 @@ pub fn poll_two(a: RawFd, b: RawFd, deadline: Deadline) -> Result<(libc::c_short
 #[cfg(test)]
 mod tests {
     use super::check_server_path;
+    use super::*;
     use std::path::Path;
+
+    // The unsafe core on heap memory (these also run under Miri: scripts/sanitize)
+
+    #[test]
+    fn a_shared_map_is_read_and_written_within_its_bounds_only() {
+        let m = SharedMap::heap(4096);
+        m.word(0).store(7, Ordering::Relaxed);
+        m.word(4092).store(9, Ordering::Relaxed);
+        assert_eq!(m.word(0).load(Ordering::Relaxed), 7);
+        m.write(100, b"qb-ring\0rest");
+        assert_eq!(m.bytes(100, 7), b"qb-ring");
+        assert_eq!(m.c_string(100, 64).as_deref(), Some("qb-ring"));
+        // no NUL within the field: no string
+        m.write(200, &[b'x'; 16]);
+        assert_eq!(m.c_string(200, 16), None);
+        assert_eq!(m.ptr(4096), m.ptr(0).wrapping_add(4096));
+        for bad in [
+            std::panic::catch_unwind(|| {
+                m.word(4096);
+            }),
+            std::panic::catch_unwind(|| {
+                m.word(2);
+            }),
+            std::panic::catch_unwind(|| {
+                m.bytes(4000, 97);
+            }),
+            std::panic::catch_unwind(|| m.write(4095, b"ab")),
+            std::panic::catch_unwind(|| {
+                m.bytes(usize::MAX, 2);
+            }),
+        ] {
+            assert!(bad.is_err(), "an access out of the map was let through");
+        }
+    }
+
+    #[test]
+    fn the_semaphore_counts_tokens() {
+        let m = SharedMap::heap(4096);
+        // SAFETY: the map outlives the semaphore.
+        let sem = unsafe { Semaphore::at(&m, 8) };
+        let now = || Deadline::after(Some(Duration::ZERO));
+        assert_eq!(sem.value(), 0);
+        assert!(!sem.wait(now()).unwrap());
+        for _ in 0..3 {
+            sem.post().unwrap();
+        }
+        assert_eq!(sem.value(), 3);
+        assert!(sem.wait(now()).unwrap() && sem.wait(now()).unwrap() && sem.wait(now()).unwrap());
+        assert!(!sem.wait(now()).unwrap());
+    }
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "mixed-size atomics (the futex word and the peer's fields inside glibc's 64-bit sem_t), which Miri's memory model does not support"
+    )]
+    fn the_semaphore_follows_glibcs_protocol_and_survives_garbage() {
+        let m = SharedMap::heap(4096);
+        // SAFETY: the map outlives the semaphore (dropped at the end of the test).
+        let sem = unsafe { Semaphore::at(&m, 8) };
+        let now = || Deadline::after(Some(Duration::ZERO));
+        assert_eq!(sem.value(), 0);
+        assert!(!sem.wait(now()).unwrap());
+        sem.post().unwrap();
+        sem.post().unwrap();
+        assert_eq!(sem.value(), 2);
+        assert!(sem.wait(now()).unwrap());
+        assert!(sem
+            .wait(Deadline::after(Some(Duration::from_secs(1))))
+            .unwrap());
+        assert!(!sem
+            .wait(Deadline::after(Some(Duration::from_millis(20))))
+            .unwrap());
+        // glibc's layout: the count in the low half, no waiter left behind
+        assert_eq!(m.word(8).load(Ordering::Relaxed), 0);
+        assert_eq!(m.word(12).load(Ordering::Relaxed), 0);
+        // what a peer may write: a full count, a waiter count, a "private" flag
+        m.word(8).store(i32::MAX as u32, Ordering::Relaxed);
+        assert_eq!(sem.post().unwrap_err().errno(), libc::EOVERFLOW);
+        m.word(8).store(0, Ordering::Relaxed);
+        m.word(12).store(3, Ordering::Relaxed);
+        m.word(16).store(0xdead_beef, Ordering::Relaxed);
+        sem.post().unwrap(); // wakes nobody; no abort
+        assert!(sem.wait(now()).unwrap());
+        assert_eq!(m.word(12).load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "mixed-size atomics: the futex word is the low half of glibc's 64-bit count, which Miri's memory model does not allow from two threads"
+    )]
+    fn a_waiter_is_woken_by_a_post_from_another_thread() {
+        let m = SharedMap::heap(4096);
+        // SAFETY: the map outlives both uses (the thread is joined first).
+        let sem = unsafe { Semaphore::at(&m, 0) };
+        // SAFETY: as above.
+        let poster = unsafe { Semaphore::at(&m, 0) };
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                poster.post().unwrap();
+            });
+            assert!(sem
+                .wait(Deadline::after(Some(Duration::from_secs(10))))
+                .unwrap());
+        });
+        assert_eq!(sem.value(), 0);
+        assert_eq!(
+            m.word(4).load(Ordering::Relaxed),
+            0,
+            "the waiter left the count"
+        );
+    }
 
     #[test]
     fn only_libqb_connection_files_are_accepted_from_a_server() {
