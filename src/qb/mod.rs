@@ -619,9 +619,13 @@ fn consume_notification(setup: RawFd) -> Result<()> {
 pub(crate) fn fuzz_handshake(data: &[u8]) -> bool {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixListener;
-    static LISTENER: std::sync::Mutex<Option<(UnixListener, PathBuf, String)>> =
+    use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+    type Answer = (Vec<u8>, Vec<u8>);
+    // one server thread for the whole run, fed one answer per input (a thread per input makes
+    // glibc register thread-local destructors anew each time, which LeakSanitizer reports)
+    static SERVER: std::sync::Mutex<Option<(SyncSender<Answer>, Receiver<()>, PathBuf, String)>> =
         std::sync::Mutex::new(None);
-    let mut guard = LISTENER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = SERVER.lock().unwrap_or_else(|e| e.into_inner());
     if guard.is_none() {
         let pid = std::process::id();
         let dir = PathBuf::from(format!("/tmp/pcmkrs-fuzz-hs-{pid}"));
@@ -639,9 +643,22 @@ pub(crate) fn fuzz_handshake(data: &[u8]) -> bool {
             std::fs::write(format!("{rings}/qb-{r}-svc-header"), &header).unwrap();
             std::fs::write(&data, vec![0u8; 4096]).unwrap();
         }
-        *guard = Some((listener, dir, format!("{pid}")));
+        let (tx, rx) = sync_channel::<Answer>(0);
+        let (done_tx, done_rx) = sync_channel::<()>(1);
+        std::thread::spawn(move || {
+            for (response, extra) in rx {
+                if let Ok((mut sock, _)) = listener.accept() {
+                    let mut req = [0u8; CONNECTION_REQUEST_SIZE];
+                    let _ = sock.read_exact(&mut req);
+                    let _ = sock.write_all(&response);
+                    let _ = sock.write_all(&extra);
+                }
+                let _ = done_tx.send(());
+            }
+        });
+        *guard = Some((tx, done_rx, dir, format!("{pid}")));
     }
-    let (listener, dir, pid) = guard.as_ref().unwrap();
+    let (tx, done, dir, pid) = guard.as_ref().unwrap();
     // the seeds name pid 0: put ours in, so that they reach the rings made above
     let mut response = vec![0u8; CONNECTION_RESPONSE_SIZE];
     let n = data.len().min(CONNECTION_RESPONSE_SIZE);
@@ -656,34 +673,24 @@ pub(crate) fn fuzz_handshake(data: &[u8]) -> bool {
             f[at..].copy_from_slice(&grown[..4096 - at]);
         }
     }
-    let extra = data
-        .get(CONNECTION_RESPONSE_SIZE..)
-        .unwrap_or_default()
-        .to_vec();
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let Ok((mut sock, _)) = listener.accept() else {
-                return;
-            };
-            let mut req = [0u8; CONNECTION_REQUEST_SIZE];
-            let _ = sock.read_exact(&mut req);
-            let _ = sock.write_all(&response);
-            let _ = sock.write_all(&extra);
-        });
-        let opts = ConnectOptions {
-            max_msg_size: 4096,
-            timeout: Some(Duration::from_millis(500)),
-            socket_dir: Some(dir.clone()),
-        };
-        match Connection::connect("svc", &opts) {
-            Ok(mut c) => {
-                let _ = c.send(&[&[0u8; 16]]);
-                let _ = c.recv_event(Some(Duration::ZERO), |m| m.len());
-                true
-            }
-            Err(_) => false,
+    let extra = data.get(CONNECTION_RESPONSE_SIZE..).unwrap_or_default().to_vec();
+    tx.send((response, extra)).unwrap();
+    let opts = ConnectOptions {
+        max_msg_size: 4096,
+        timeout: Some(Duration::from_millis(500)),
+        socket_dir: Some(dir.clone()),
+    };
+    let connected = match Connection::connect("svc", &opts) {
+        Ok(mut c) => {
+            let _ = c.send(&[&[0u8; 16]]);
+            let _ = c.recv_event(Some(Duration::ZERO), |m| m.len());
+            true
         }
-    })
+        Err(_) => false,
+    };
+    // the server is done with this input before the next one comes
+    let _ = done.recv();
+    connected
 }
 
 /// Remove what the fuzz harnesses of this process made (rings, sockets).
