@@ -621,10 +621,10 @@ pub(crate) fn fuzz_handshake(data: &[u8]) -> bool {
     use std::os::unix::net::UnixListener;
     use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
     type Answer = (Vec<u8>, Vec<u8>);
+    type Server = (SyncSender<Answer>, Receiver<()>, PathBuf, String);
     // one server thread for the whole run, fed one answer per input (a thread per input makes
     // glibc register thread-local destructors anew each time, which LeakSanitizer reports)
-    static SERVER: std::sync::Mutex<Option<(SyncSender<Answer>, Receiver<()>, PathBuf, String)>> =
-        std::sync::Mutex::new(None);
+    static SERVER: std::sync::Mutex<Option<Server>> = std::sync::Mutex::new(None);
     let mut guard = SERVER.lock().unwrap_or_else(|e| e.into_inner());
     if guard.is_none() {
         let pid = std::process::id();
@@ -673,7 +673,10 @@ pub(crate) fn fuzz_handshake(data: &[u8]) -> bool {
             f[at..].copy_from_slice(&grown[..4096 - at]);
         }
     }
-    let extra = data.get(CONNECTION_RESPONSE_SIZE..).unwrap_or_default().to_vec();
+    let extra = data
+        .get(CONNECTION_RESPONSE_SIZE..)
+        .unwrap_or_default()
+        .to_vec();
     tx.send((response, extra)).unwrap();
     let opts = ConnectOptions {
         max_msg_size: 4096,
