@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench.h"
 #include <dirent.h>
 #include <sys/resource.h>
 #include <libxml/parser.h>
@@ -50,19 +51,6 @@
 #ifdef CLIENT_QB
 #include <qb/qbipcc.h>
 #endif
-
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
 
 /* the request: <cib_command ...><cib_calldata><nodes><nvpair .../>... of about `size` bytes */
 static xmlNode *message(long size)

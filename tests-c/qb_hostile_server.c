@@ -43,8 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <qb/qbipcs.h>
-#include <qb/qbloop.h>
+#include "qb_server.h"
 
 #define HEADER 40
 #define F_COMPRESSED 0x1u
@@ -53,8 +52,6 @@
 #define F_MULTIPART_END 0x100000u
 #define PART 131072
 
-static qb_loop_t *loop;
-static qb_ipcs_service_t *service;
 static int multipart;
 static const char *name;
 
@@ -159,41 +156,6 @@ static int send_large(qb_ipcs_connection_t *c, int32_t id, const char *text, siz
                      : send_compressed(c, id, text, len + 1, (uint32_t) len + 1);
 }
 
-static void truncate_rings(qb_ipcs_connection_t *c)
-{
-    struct qb_ipcs_connection_stats_2 *st = qb_ipcs_connection_stats_get_2(c, 0);
-    char prefix[64], path[1024];
-    struct dirent *d, *f;
-    DIR *shm, *dir;
-
-    if (st == NULL) {
-        return;
-    }
-    snprintf(prefix, sizeof(prefix), "qb-%d-%d-", (int) getpid(), (int) st->client_pid);
-    free(st);
-    if ((shm = opendir("/dev/shm")) == NULL) {
-        return;
-    }
-    while ((d = readdir(shm)) != NULL) {
-        if (strncmp(d->d_name, prefix, strlen(prefix)) != 0) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/dev/shm/%s", d->d_name);
-        if ((dir = opendir(path)) == NULL) {
-            continue;
-        }
-        while ((f = readdir(dir)) != NULL) {
-            if (f->d_name[0] != '.') {
-                snprintf(path, sizeof(path), "/dev/shm/%s/%s", d->d_name, f->d_name);
-                if (truncate(path, 0) != 0) {
-                    perror("truncate");
-                }
-            }
-        }
-        closedir(dir);
-    }
-    closedir(shm);
-}
 
 static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 {
@@ -333,32 +295,6 @@ static void on_created(qb_ipcs_connection_t *c)
 static int32_t on_closed(qb_ipcs_connection_t *c) { (void) c; return 0; }
 static void on_destroyed(qb_ipcs_connection_t *c) { (void) c; }
 
-static int32_t stop(int32_t sig, void *data)
-{
-    (void) sig; (void) data;
-    qb_ipcs_destroy(service);
-    qb_loop_stop(loop);
-    return 0;
-}
-
-static int32_t job_add(enum qb_loop_priority p, void *data, qb_loop_job_dispatch_fn fn)
-{
-    return qb_loop_job_add(loop, p, data, fn);
-}
-static int32_t dispatch_add(enum qb_loop_priority p, int32_t fd, int32_t events, void *data,
-                            qb_ipcs_dispatch_fn_t fn)
-{
-    return qb_loop_poll_add(loop, p, fd, events, data, fn);
-}
-static int32_t dispatch_mod(enum qb_loop_priority p, int32_t fd, int32_t events, void *data,
-                            qb_ipcs_dispatch_fn_t fn)
-{
-    return qb_loop_poll_mod(loop, p, fd, events, data, fn);
-}
-static int32_t dispatch_del(int32_t fd)
-{
-    return qb_loop_poll_del(loop, fd);
-}
 
 int main(int argc, char **argv)
 {
@@ -369,13 +305,6 @@ int main(int argc, char **argv)
         .connection_closed = on_closed,
         .connection_destroyed = on_destroyed,
     };
-    struct qb_ipcs_poll_handlers poll_handlers = {
-        .job_add = job_add,
-        .dispatch_add = dispatch_add,
-        .dispatch_mod = dispatch_mod,
-        .dispatch_del = dispatch_del,
-    };
-    qb_loop_signal_handle handle;
     long size = PART;
 
     if (argc < 3) {
@@ -394,16 +323,5 @@ int main(int argc, char **argv)
         return 1;
     }
     qb_ipcs_enforce_buffer_size(service, (uint32_t) size);
-    qb_ipcs_poll_handlers_set(service, &poll_handlers);
-    if (qb_ipcs_run(service) != 0) {
-        perror("qb_ipcs_run");
-        return 1;
-    }
-    qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, stop, &handle);
-    qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, stop, &handle);
-    printf("ready %d\n", (int) getpid());
-    fflush(stdout);
-    qb_loop_run(loop);
-    qb_loop_destroy(loop);
-    return 0;
+    return serve();
 }

@@ -23,16 +23,17 @@ struct Outcome {
     next: Option<Result<String, i32>>,
 }
 
+/// A fresh hostile server writing `layout`'s header.
+fn server(layout: Layout) -> HostileServer {
+    let name = match layout {
+        Layout::Multipart => "multipart",
+        Layout::Compressed => "compressed",
+    };
+    HostileServer::start(None, name, &[])
+}
+
 fn run(layout: Layout, kase: &str) -> Outcome {
-    let server = HostileServer::start(
-        None,
-        if layout == Layout::Multipart {
-            "multipart"
-        } else {
-            "compressed"
-        },
-        &[],
-    );
+    let server = server(layout);
     let mut c = Client::connect_with_layout(&server.name, 0, Some(layout)).expect("connect");
     let t = Instant::now();
     let result = c
@@ -149,15 +150,7 @@ fn a_stale_reply_before_the_right_one_is_skipped() {
 #[test]
 fn a_flood_of_events_while_a_reply_is_awaited_loses_nothing() {
     for layout in [Layout::Compressed, Layout::Multipart] {
-        let server = HostileServer::start(
-            None,
-            if layout == Layout::Multipart {
-                "multipart"
-            } else {
-                "compressed"
-            },
-            &[],
-        );
+        let server = server(layout);
         let mut c = Client::connect_with_layout(&server.name, 0, Some(layout)).unwrap();
         let reply = c
             .request(r#"<hostile case="flood"/>"#, Some(TIMEOUT))

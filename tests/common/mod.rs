@@ -34,10 +34,14 @@ pub fn hostile_server_binary() -> PathBuf {
 /// shared by the test processes.
 fn c_binary(name: &str, libs: &[&str]) -> PathBuf {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests-c/{name}.c"));
+    // the source and the header both servers include
     let hash = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         std::fs::read(&src).expect("server source").hash(&mut h);
+        std::fs::read(src.with_file_name("qb_server.h"))
+            .expect("tests-c/qb_server.h")
+            .hash(&mut h);
         h.finish()
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
@@ -69,6 +73,19 @@ fn c_binary(name: &str, libs: &[&str]) -> PathBuf {
     done
 }
 
+/// The pid a test server prints on its first line ("ready <pid>") once it listens.
+fn ready_pid(child: &mut Child) -> i32 {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("ready ")
+        .expect("the server did not start")
+        .parse()
+        .unwrap()
+}
+
 /// A running hostile server (tests-c/qb_hostile_server.c); stopped on drop.
 pub struct HostileServer {
     pub name: String,
@@ -96,16 +113,7 @@ impl HostileServer {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start the hostile server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let pid = line
-            .trim()
-            .strip_prefix("ready ")
-            .expect("hostile server did not start")
-            .parse()
-            .unwrap();
+        let pid = ready_pid(&mut child);
         HostileServer {
             name,
             pid,
@@ -219,16 +227,7 @@ impl EchoServer {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start the echo server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let pid = line
-            .trim()
-            .strip_prefix("ready ")
-            .expect("echo server did not start")
-            .parse()
-            .unwrap();
+        let pid = ready_pid(&mut child);
         EchoServer {
             name,
             pid,
