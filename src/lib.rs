@@ -21,6 +21,9 @@ pub mod xml;
 
 mod ffi;
 
+#[cfg(test)]
+mod test_rng;
+
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -538,19 +538,7 @@ mod multipart_tests {
 mod mutation_tests {
     use super::*;
 
-    /// xorshift: a fixed sequence, so a failure reproduces.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-    }
+    use crate::test_rng::Rng;
 
     #[test]
     fn mutated_frames_are_refused_or_decoded_never_a_panic() {

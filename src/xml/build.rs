@@ -581,21 +581,7 @@ mod tests {
     use super::*;
 
     /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-            from[self.below(from.len())]
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// A message shaped like Pacemaker's: random elements, attributes and values.
     fn message(rng: &mut Rng, depth: usize, out: &mut String) {
