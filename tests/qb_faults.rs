@@ -260,7 +260,7 @@ fn an_event_whose_notification_byte_never_comes_is_delivered_after_a_bounded_wai
 #[test]
 fn ring_files_truncated_under_a_live_connection_are_a_disconnect_not_a_sigbus() {
     // libqb's client dies of SIGBUS here (libqb issue 307); this process must live on
-    let server = EchoServer::start("shm", 131072);
+    let mut server = EchoServer::start("shm", 131072);
     let mut conn = Connection::connect(&server.name, &ConnectOptions::default()).unwrap();
     send_retrying(&mut conn, &[&request_header(1, 4), b"echo"]);
     let n = conn
@@ -283,12 +283,20 @@ fn ring_files_truncated_under_a_live_connection_are_a_disconnect_not_a_sigbus() 
         .recv_event(Some(Duration::ZERO), |m| m.len())
         .unwrap_err();
     assert_eq!(e.errno(), libc::ENOTCONN, "{e}");
+    // the server that truncated its files is gone before the close (dead of its own rings, or
+    // killed here): the close removes the connection's files, as libqb's client does for a
+    // server that is no more (the directory is named after the server's pid, then ours)
+    let pid = server.pid;
+    server.kill();
+    assert_eq!(
+        shm_entries_of(pid).len(),
+        1,
+        "the connection's directory before the close"
+    );
     drop(conn);
-    // what the server does with its own truncated files is its business; once it is gone,
-    // nothing of the connection is left
-    drop(server);
-    assert!(
-        eventually(|| shm_entries_of(std::process::id() as i32).is_empty()),
+    assert_eq!(
+        shm_entries_of(pid),
+        Vec::<String>::new(),
         "left in /dev/shm"
     );
 }
