@@ -1,6 +1,6 @@
 /* A libqb IPC server for the transport tests, built against the system's libqb (libqb-dev).
  *
- *   qb_echo_server NAME shm|socket [BUFFER_SIZE [raw]]
+ *   qb_echo_server NAME shm|socket [BUFFER_SIZE [raw|compressed|multipart]]
  *
  * Serves NAME with the chosen transport; BUFFER_SIZE (if > 0) is enforced as Pacemaker's daemons
  * do. Prints "ready <pid>" on stdout once it listens.
@@ -11,7 +11,13 @@
  * a copy whose id is one higher, one that starts with <short is answered with a 24-byte frame
  * (libqb's header and 8 bytes: too short for Pacemaker's), one that starts with <garble comes
  * back with every '>' of its text turned into a space (not XML any more), and
- * <flowcontrol ms="N" turns libqb's flow control on for N ms before it is echoed. With
+ * <flowcontrol ms="N" turns libqb's flow control on for N ms before it is echoed.
+ *
+ * "compressed" and "multipart" are "raw" reading as a Pacemaker daemon of that header layout
+ * reads (2.1/3.0.0, or 3.0.1 and later): a request whose protocol version, where that layout
+ * has it (byte 36, or byte 32), is above 1 is dropped unanswered ("Filtering incompatible v2 IPC
+ * message", pcmk__valid_ipc_header); "multipart" also answers with the compressed layout's
+ * version byte (padding to 3.0.1+) zeroed, as such a daemon writes its own headers. With
  * PCMKRS_ECHO_LOG=FILE, each request is also appended to FILE as one line: the service, the
  * fields of Pacemaker's header, the text (tests-c/wire-suite.sh compares clients with it).
  *
@@ -37,6 +43,8 @@
 #include "qb_server.h"
 
 static int raw;
+/* 0: any version taken; else the offset of the version byte a request must have <= 1 */
+static int version_at;
 
 static qb_loop_timer_handle flow_timer;
 static const char *service_name;
@@ -56,6 +64,12 @@ static void log_request(const void *data, size_t size)
     memcpy(&su, b + 24, 4);
     memcpy(&sc, b + 28, 4);
     memcpy(&flags, b + 32, 4);
+    if (version_at && b[version_at] > 1) {
+        fprintf(f, "%s id=%d dropped: version %u at byte %d\n", service_name,
+                ((const struct qb_ipc_response_header *) data)->id, b[version_at], version_at);
+        fclose(f);
+        return;
+    }
     fprintf(f, "%s id=%d flags=%#x size_uncompressed=%u size_compressed=%u version=%u ", service_name,
             ((const struct qb_ipc_response_header *) data)->id, flags, su, sc, b[36]);
     if (sc == 0) {
@@ -78,6 +92,11 @@ static int32_t on_raw(qb_ipcs_connection_t *c, void *data, size_t size)
     const char *text = size > 40 ? (const char *) data + 40 : "";
 
     log_request(data, size);
+    if (version_at && size >= 40 && ((const unsigned char *) data)[version_at] > 1) {
+        fprintf(stderr, "qb_echo_server: Filtering incompatible v%u IPC message\n",
+                ((const unsigned char *) data)[version_at]);
+        return 0;
+    }
     if (strncmp(text, "<delay ms=\"", 11) == 0) {
         usleep((useconds_t) atoi(text + 11) * 1000);
     } else if (strncmp(text, "<short", 6) == 0 && size >= 24) {
@@ -161,6 +180,16 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
     if (size < sizeof(*req)) {
         return 0;
     }
+    if (raw && version_at == 32 && size >= 40) {
+        /* a 3.0.1+ daemon's own header: the old version byte's place is padding, zero */
+        char *copy = malloc(size);
+        int32_t rc;
+        memcpy(copy, data, size);
+        memset(copy + 36, 0, 4);
+        rc = on_raw(c, copy, size);
+        free(copy);
+        return rc;
+    }
     if (raw) {
         return on_raw(c, data, size);
     }
@@ -226,7 +255,10 @@ int main(int argc, char **argv)
     if (argc > 3) {
         size = strtol(argv[3], NULL, 10);
     }
-    raw = argc > 4 && strcmp(argv[4], "raw") == 0;
+    raw = argc > 4 && (strcmp(argv[4], "raw") == 0 || strcmp(argv[4], "compressed") == 0
+                       || strcmp(argv[4], "multipart") == 0);
+    version_at = argc > 4 && strcmp(argv[4], "compressed") == 0 ? 36
+                 : argc > 4 && strcmp(argv[4], "multipart") == 0 ? 32 : 0;
     loop = qb_loop_create();
     service_name = argv[1];
     service = qb_ipcs_create(argv[1], 0, type, &handlers);

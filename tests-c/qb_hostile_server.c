@@ -3,8 +3,10 @@
  *
  *   qb_hostile_server NAME compressed|multipart [BUFFER_SIZE]
  *
- * Serves NAME over shared memory (Pacemaker's buffer size, 128 KiB by default) and answers
- * Pacemaker frames in the given header layout (2.1/3.0.0's, or 3.0.1+'s). Prints "ready <pid>"
+ * Serves NAME over shared memory (Pacemaker's buffer size, 128 KiB by default) and reads and
+ * answers Pacemaker frames in the given header layout (2.1/3.0.0's, or 3.0.1+'s): as a daemon of
+ * that release, it drops unanswered a request whose version, where that layout has it, is above
+ * 1 (pcmk__valid_ipc_header). Prints "ready <pid>"
  * once it listens. A request whose text is <hostile case="CASE"/> is answered as CASE says; any
  * other request gets <ok/> as its reply (and, for a flagless request, as an event).
  *
@@ -169,6 +171,9 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 
     if (size < HEADER) {
         return 0;
+    }
+    if (b[multipart ? 32 : 36] > 1) {
+        return 0;   /* "Filtering incompatible v2 IPC message" */
     }
     memcpy(&id, b, 4);
     memcpy(&flags, b + (multipart ? 28 : 32), 4);

@@ -43,8 +43,8 @@ for transport in shm socket; do
     "$build/tests-c/qb_echo_server" pcmkrs-soak "$transport" 131072 raw >"$work/server.out" &
     server_pid=$!
     for _ in $(seq 100); do grep -q ready "$work/server.out" && break; sleep 0.05; done
-    PCMK_IPC_RS_WIRE=3.0.0 soak "echo server, $transport, C" "$build/tests-c/test_soak" pcmkrs-soak "$n" raw
-    PCMK_IPC_RS_WIRE=3.0.0 soak "echo server, $transport, Rust" "$rust" pcmkrs-soak "$n" raw
+    soak "echo server, $transport, C" "$build/tests-c/test_soak" pcmkrs-soak "$n" raw
+    soak "echo server, $transport, Rust" "$rust" pcmkrs-soak "$n" raw
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 done
 # a live node's CIB manager

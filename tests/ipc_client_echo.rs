@@ -15,15 +15,10 @@ fn text(c: &IpcClient) -> String {
     String::from_utf8_lossy(&b[..b.iter().position(|&x| x == 0).unwrap()]).into_owned()
 }
 
-/// A connection to the echo server, which stands in for a Pacemaker 3.0.0 daemon here: it
-/// sends back what it gets, so it writes the header layout the client writes (no node to ask).
+/// A connection to the echo server, with nothing chosen: it serves no Pacemaker daemon's name,
+/// so the client writes what libcrmcommon 3.0.0 writes, and the server sends it back.
 fn connected(server: &EchoServer) -> IpcClient {
-    connected_as(server, Layout::Compressed)
-}
-
-fn connected_as(server: &EchoServer, layout: Layout) -> IpcClient {
     let mut c = IpcClient::new(&server.name, 0);
-    c.set_layout(Some(layout));
     assert_eq!(c.connect(), 0);
     c
 }
@@ -167,7 +162,6 @@ fn a_server_running_as_someone_else_is_refused_at_connect() {
             return;
         };
         let mut c = IpcClient::new(&server.name, 0);
-        c.set_layout(Some(Layout::Compressed));
         assert_eq!(
             c.connect(),
             pcmk_ipc_rs::client::rc::RC_IPC_UNAUTHORIZED,
@@ -245,32 +239,42 @@ fn a_send_held_back_by_flow_control_waits_without_spinning() {
 #[test]
 fn in_the_multipart_layout_large_messages_go_and_come_back_in_parts() {
     // the 3.0.1+ layout: a request larger than Pacemaker's 128 KiB buffer goes in parts, which
-    // the server sends back one by one as responses; they are put together as the reply
+    // the server sends back one by one as responses; they are put together as the reply. The
+    // server reads as a 3.0.1+ daemon and serves a daemon's name, alone in its network
+    // namespace: the client learns its layout from it (see the stand-alone tests below)
     for mode in ["shm", "socket"] {
         // rings large enough for every part at once: the echo server answers each part as it
         // comes (a Pacemaker server answers once it has them all)
-        let server = EchoServer::start_raw(mode, 8 << 20);
-        let mut c = connected_as(&server, Layout::Multipart);
-        for len in [100usize, 131_030, 131_031, 400_000, 3 << 20] {
-            let body: String = (0..len - 11)
-                .map(|i| (b'a' + (i % 26) as u8) as char)
-                .collect();
-            let msg = format!("<big>{body}</big>");
-            assert_eq!(msg.len(), len);
-            let sent = c.send(Some(msg.as_bytes()), CLIENT_RESPONSE, 10_000);
-            assert!(sent.replied, "{mode} {len}: {sent:?}");
-            // the whole reply, with one header
-            assert_eq!(sent.rc as usize, 40 + len + 1, "{mode} {len}");
-            assert_eq!(text(&c).len(), len, "{mode} {len}");
-            assert!(text(&c) == msg, "{mode} {len}");
-            // the first part's flags, without the multipart bits
-            assert_eq!(c.buffer_flags() & MULTIPART, 0, "{mode} {len}");
-            assert_eq!(c.buffer_flags() & CLIENT_RESPONSE, CLIENT_RESPONSE);
-        }
-        // a large request without a reply wanted: every part sent, their bytes counted
-        let msg = "x".repeat(300_000);
-        let sent = c.send(Some(msg.as_bytes()), 0, 5000);
-        assert_eq!(sent.rc as usize, 300_000 + 3 * 41, "{mode}");
+        let Some(server) =
+            EchoServer::start_daemon_sized("cib_rw", mode, "multipart", 8 << 20, None)
+        else {
+            eprintln!("not root: no network namespace for a daemon's name; skipped");
+            return;
+        };
+        common::in_netns(server.pid, || {
+            let mut c = connected(&server);
+            for len in [100usize, 131_030, 131_031, 400_000, 3 << 20] {
+                let body: String = (0..len - 11)
+                    .map(|i| (b'a' + (i % 26) as u8) as char)
+                    .collect();
+                let msg = format!("<big>{body}</big>");
+                assert_eq!(msg.len(), len);
+                let sent = c.send(Some(msg.as_bytes()), CLIENT_RESPONSE, 10_000);
+                assert!(sent.replied, "{mode} {len}: {sent:?}");
+                assert_eq!(c.seen_layout(), Some(Layout::Multipart));
+                // the whole reply, with one header
+                assert_eq!(sent.rc as usize, 40 + len + 1, "{mode} {len}");
+                assert_eq!(text(&c).len(), len, "{mode} {len}");
+                assert!(text(&c) == msg, "{mode} {len}");
+                // the first part's flags, without the multipart bits
+                assert_eq!(c.buffer_flags() & MULTIPART, 0, "{mode} {len}");
+                assert_eq!(c.buffer_flags() & CLIENT_RESPONSE, CLIENT_RESPONSE);
+            }
+            // a large request without a reply wanted: every part sent, their bytes counted
+            let msg = "x".repeat(300_000);
+            let sent = c.send(Some(msg.as_bytes()), 0, 5000);
+            assert_eq!(sent.rc as usize, 300_000 + 3 * 41, "{mode}");
+        });
     }
 }
 
@@ -287,18 +291,8 @@ fn a_flagless_request_needs_no_layout_and_the_reply_shows_it() {
     assert_eq!(sent.rc, 40 + 12);
     let sent = c.send(Some(b"<then/>"), 0, 5000);
     assert_eq!(sent.rc, 40 + 8);
-    // a request that wants a reply: with no node to ask and no layout seen, a clear error
-    // (unless this machine runs a node in this network namespace, which would be asked)
-    let node_here = std::fs::read_to_string("/proc/net/unix")
-        .unwrap_or_default()
-        .contains("@pacemakerd");
-    if node_here {
-        eprintln!("a pacemakerd serves this namespace: the no-node case is skipped");
-        return;
-    }
-    let mut d = IpcClient::new(&server.name, 0);
-    d.set_layout(None);
-    assert_eq!(d.connect(), 0);
-    let sent = d.send(Some(b"<needs-reply/>"), CLIENT_RESPONSE, 2000);
-    assert_eq!((sent.rc, sent.replied), (-libc::EBADMSG, false));
+    // a request that wants a reply to a server that is no Pacemaker daemon: what 3.0.0 sends
+    let sent = c.send(Some(b"<needs-reply/>"), CLIENT_RESPONSE, 2000);
+    assert!(sent.replied && text(&c) == "<needs-reply/>", "{sent:?}");
+    assert_eq!(c.seen_layout(), Some(Layout::Compressed));
 }

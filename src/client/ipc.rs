@@ -239,6 +239,16 @@ impl Inbox {
         }
     }
 
+    /// Clear [`wire::ONE_LAYOUT_MARK`] from the last message's flags (a 2.1 or 3.0.0 daemon's
+    /// reply to a request so marked may carry it: the caller sees what 3.0.0 would show).
+    fn unmark(&mut self) {
+        self.header.flags &= !wire::ONE_LAYOUT_MARK;
+        if self.buffer.len() >= HEADER_SIZE {
+            let f = u32::from_ne_bytes(self.buffer[32..36].try_into().expect("4 bytes"));
+            self.buffer[32..36].copy_from_slice(&(f & !wire::ONE_LAYOUT_MARK).to_ne_bytes());
+        }
+    }
+
     /// As 3.0.0, the buffer then holds the raw frame; never shorter than a header, and always
     /// followed by a NUL, so that the text a C caller reads ends.
     fn copy(buffer: &mut Vec<u8>, frame: &[u8]) {
@@ -323,6 +333,103 @@ enum Limit {
 fn compressed_len(frames: &[([u8; HEADER_SIZE], &[u8], bool)], text_len: usize) -> bool {
     frames.len() == 1 && !frames[0].2 && frames[0].1.len() != text_len
 }
+
+/// The frames of one message: each its header, its body, and whether a NUL follows.
+type Frames<'a> = Vec<([u8; HEADER_SIZE], &'a [u8], bool)>;
+
+/// Frame a request (`pcmk__ipc_prepare_iov`): up to 2.1/3.0.0, compressed when the frame would
+/// not stay below the limit (the compressed text goes to `store`); from 3.0.1, split into parts
+/// of Pacemaker's fixed buffer. `Err` holds `crm_ipc_send`'s value.
+fn frame_message<'a>(
+    layout: Layout,
+    header: Header,
+    text: &'a [u8],
+    limit: usize,
+    store: &'a mut Vec<u8>,
+) -> Result<Frames<'a>, i32> {
+    let mut frames: Frames<'a> = Vec::new();
+    match layout {
+        Layout::Compressed if HEADER_SIZE + text.len() + 1 < limit => {
+            let h = Header {
+                size: (HEADER_SIZE + text.len() + 1) as i32,
+                text_size: (text.len() + 1) as u32,
+                ..header
+            };
+            frames.push((h.encode(layout), text, true));
+        }
+        Layout::Compressed => match wire::compress(&[text, b"\0"], limit) {
+            Some(z) => {
+                *store = z;
+                let h = Header {
+                    size: (HEADER_SIZE + store.len()) as i32,
+                    text_size: (text.len() + 1) as u32,
+                    size_compressed: store.len() as u32,
+                    flags: header.flags | flags::COMPRESSED,
+                    ..header
+                };
+                frames.push((h.encode(layout), &store[..], false));
+            }
+            None => {
+                log!(
+                    Level::Error,
+                    "pcmk__ipc_prepare_iov",
+                    "Could not compress {}-byte message into less than IPC limit of {limit} bytes; set PCMK_ipc_buffer to higher value",
+                    text.len() + 1
+                );
+                return Err(-libc::EMSGSIZE);
+            }
+        },
+        Layout::Multipart => {
+            for (part, (offset, len, part_flags)) in wire::split(text.len()).enumerate() {
+                let Ok(part_id) = u16::try_from(part) else {
+                    log!(
+                        Level::Error,
+                        "pcmk__ipc_prepare_iov",
+                        "Could not split {}-byte message into 65536 parts",
+                        text.len() + 1
+                    );
+                    return Err(-libc::EMSGSIZE);
+                };
+                let h = Header {
+                    size: (HEADER_SIZE + len + 1) as i32,
+                    text_size: (len + 1) as u32,
+                    flags: header.flags | part_flags,
+                    part_id,
+                    ..header
+                };
+                frames.push((h.encode(layout), &text[offset..offset + len], true));
+            }
+        }
+    }
+    Ok(frames)
+}
+
+/// How a request is written (see [`layout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writing {
+    /// In the layout the server is known, or chosen, to read.
+    In(Layout),
+    /// No one could tell: in Pacemaker 3.0.0's layout marked for its readers alone (what 3.0.0
+    /// sends, but for an undefined flag bit), and, if no answer comes soon, also in 3.0.1's
+    /// marked for its readers alone ([`wire::mark_for_one_layout`]). A daemon of either release
+    /// acts on the copy in its layout and drops the other unread; its answer shows its layout.
+    Either,
+}
+
+/// The second copy of a request written [`Writing::Either`], and when it goes.
+struct Later<'a> {
+    at: std::time::Instant,
+    frames: Frames<'a>,
+}
+
+/// How long a request written [`Writing::Either`] waits for an answer to its first copy before
+/// its second goes (a quarter of the time allowed, if that is less): 2.1 and 3.0.0 daemons
+/// answer most requests well within it, and one that answers later only logs the second copy
+/// as of an incompatible version.
+const EITHER_GRACE: Duration = Duration::from_millis(200);
+
+/// How long the node is asked at most for its layout (less when the caller allows less).
+const PROBE_WAIT: Duration = Duration::from_secs(5);
 
 /// C's `strerror`, as Pacemaker's messages print errno values.
 fn strerror(errno: i32) -> String {
@@ -746,73 +853,78 @@ impl IpcClient {
         } else {
             self.max_buf_size
         } as usize;
-        let layout = match self.send_layout(flags, text.len(), limit) {
-            Ok(l) => l,
-            Err(code) => return none(code),
+        let want_reply =
+            flags & wire::flags::CLIENT_RESPONSE != 0 && flags & wire::flags::PROXIED == 0;
+        // the node may be asked for a part of the time allowed, never all of it
+        let ask_within = match ms_timeout {
+            ms if ms > 0 => PROBE_WAIT.min(Duration::from_millis(ms as u64 / 2)),
+            _ => PROBE_WAIT,
         };
-        // framing (pcmk__ipc_prepare_iov): up to 2.1/3.0.0, compressed when the frame would not
-        // stay below the limit; from 3.0.1, split into parts of Pacemaker's fixed buffer
+        let writing = self.send_layout(flags, text.len(), limit, ask_within);
         let header = Header {
             id: id as i32,
             version: IPC_VERSION,
             flags,
             ..Header::default()
         };
-        let compressed;
-        let mut frames: Vec<([u8; HEADER_SIZE], &[u8], bool)> = Vec::new();
-        match layout {
-            Layout::Compressed if HEADER_SIZE + text.len() + 1 < limit => {
-                let h = Header {
-                    size: (HEADER_SIZE + text.len() + 1) as i32,
-                    text_size: (text.len() + 1) as u32,
-                    ..header
-                };
-                frames.push((h.encode(layout), text, true));
-            }
-            Layout::Compressed => match wire::compress(&[text, b"\0"], limit) {
-                Some(z) => {
-                    compressed = z;
-                    let h = Header {
-                        size: (HEADER_SIZE + compressed.len()) as i32,
-                        text_size: (text.len() + 1) as u32,
-                        size_compressed: compressed.len() as u32,
-                        flags: flags | flags::COMPRESSED,
-                        ..header
-                    };
-                    frames.push((h.encode(layout), &compressed, false));
+        let (mut compressed, mut unused) = (Vec::new(), Vec::new());
+        let (frames, later) = match writing {
+            Writing::In(layout) => {
+                match frame_message(layout, header, text, limit, &mut compressed) {
+                    Ok(f) => (f, None),
+                    Err(code) => return none(code),
                 }
-                None => {
+            }
+            Writing::Either => {
+                // once for each layout, each copy marked so that only its layout's daemons read
+                // it: whichever release the daemon is, it acts on exactly one copy
+                let mut old =
+                    match frame_message(Layout::Compressed, header, text, limit, &mut compressed) {
+                        Ok(f) => f,
+                        Err(code) => return none(code),
+                    };
+                let mut new =
+                    match frame_message(Layout::Multipart, header, text, limit, &mut unused) {
+                        Ok(f) => f,
+                        Err(code) => return none(code),
+                    };
+                for (h, _, _) in old.iter_mut() {
+                    wire::mark_for_one_layout(h, Layout::Compressed);
+                }
+                for (h, _, _) in new.iter_mut() {
+                    wire::mark_for_one_layout(h, Layout::Multipart);
+                }
+                if want_reply {
+                    let grace = match ms_timeout {
+                        ms if ms > 0 => EITHER_GRACE.min(Duration::from_millis(ms as u64 / 4)),
+                        _ => EITHER_GRACE,
+                    };
                     log!(
-                        Level::Error,
-                        "pcmk__ipc_prepare_iov",
-                        "Could not compress {}-byte message into less than IPC limit of {limit} bytes; set PCMK_ipc_buffer to higher value",
-                        text.len() + 1
+                        Level::Debug,
+                        "crm_ipc_send",
+                        "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's, marked for it alone, and in 3.0.1's, marked for it alone, if no answer comes within {} ms",
+                        self.name,
+                        grace.as_millis()
                     );
-                    return none(-libc::EMSGSIZE);
-                }
-            },
-            Layout::Multipart => {
-                for (part, (offset, len, part_flags)) in wire::split(text.len()).enumerate() {
-                    let Ok(part_id) = u16::try_from(part) else {
-                        log!(
-                            Level::Error,
-                            "pcmk__ipc_prepare_iov",
-                            "Could not split {}-byte message into 65536 parts",
-                            text.len() + 1
-                        );
-                        return none(-libc::EMSGSIZE);
-                    };
-                    let h = Header {
-                        size: (HEADER_SIZE + len + 1) as i32,
-                        text_size: (len + 1) as u32,
-                        flags: flags | part_flags,
-                        part_id,
-                        ..header
-                    };
-                    frames.push((h.encode(layout), &text[offset..offset + len], true));
+                    (
+                        old,
+                        Some(Later {
+                            at: start + grace,
+                            frames: new,
+                        }),
+                    )
+                } else {
+                    // nothing will answer: what 3.0.0 would send, marked for its layout alone
+                    log!(
+                        Level::Debug,
+                        "crm_ipc_send",
+                        "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's, marked for it alone",
+                        self.name
+                    );
+                    (old, None)
                 }
             }
-        }
+        };
         log!(
             Level::Debug,
             "crm_ipc_send",
@@ -830,9 +942,7 @@ impl IpcClient {
                 ""
             }
         );
-        let want_reply =
-            flags & wire::flags::CLIENT_RESPONSE != 0 && flags & wire::flags::PROXIED == 0;
-
+        let marked = matches!(writing, Writing::Either);
         let result = if ms_timeout > 0 || !want_reply {
             let deadline = Some(until(ms_timeout));
             let sent = match self.push_frames(&frames, deadline) {
@@ -843,7 +953,7 @@ impl IpcClient {
                 none(sent)
             } else {
                 let deadline = until(ms_timeout);
-                let (rc, bytes, replied) = self.reply_to(id as i32, Some(deadline));
+                let (rc, bytes, replied) = self.reply_to(id as i32, Some(deadline), later);
                 if rc != rc::OK {
                     self.need_reply = true;
                 }
@@ -862,7 +972,7 @@ impl IpcClient {
             if sent <= 0 {
                 none(sent)
             } else {
-                let (rc, bytes, replied) = self.reply_to(id as i32, None);
+                let (rc, bytes, replied) = self.reply_to(id as i32, None, later);
                 Sent {
                     rc: bytes,
                     replied,
@@ -870,6 +980,10 @@ impl IpcClient {
                 }
             }
         };
+        if marked && result.replied && self.inbox.expected() == Some(Layout::Compressed) {
+            // a 2.1 or 3.0.0 daemon may have copied the request's mark into its reply
+            self.inbox.unmark();
+        }
         // after a reply, what is known suffices; after a failure, ask the kernel (as 3.0.0's
         // crm_ipc_connected, this also makes crm_ipc_get_fd answer -EINVAL for a dead server)
         let up = if result.replied {
@@ -911,33 +1025,47 @@ impl IpcClient {
         result
     }
 
-    /// The layout to write a request in (see [`layout`]): the known or chosen one; for a
-    /// request without flags that fits one buffer uncompressed, the 3.0.0 header, which every
-    /// release reads alike (nothing is assumed then); otherwise what the node says.
-    fn send_layout(&mut self, flags: u32, len: usize, limit: usize) -> Result<Layout, i32> {
+    /// How to write a request (see [`layout`]): in the known or chosen layout; for a request
+    /// without flags that fits one buffer uncompressed, in the 3.0.0 header, which every release
+    /// reads alike (nothing is assumed then); to a service no Pacemaker daemon serves, in
+    /// Pacemaker 3.0.0's layout, as libcrmcommon 3.0.0 writes; to a daemon, in the layout the
+    /// node says its daemons read (asked for at most `ask_within`), or, when no one can say, in
+    /// both, each copy for one layout's readers only.
+    fn send_layout(
+        &mut self,
+        flags: u32,
+        len: usize,
+        limit: usize,
+        ask_within: Duration,
+    ) -> Writing {
         if let Some(l) = self.inbox.expected().or(self.inbox.layout) {
-            return Ok(l);
+            return Writing::In(l);
         }
         if flags == 0 && HEADER_SIZE + len + 1 < PART_BUFFER.min(limit) {
-            return Ok(Layout::Compressed);
+            return Writing::In(Layout::Compressed);
+        }
+        if !super::DAEMON_SERVICES.contains(&self.name.as_str()) {
+            // not a service any Pacemaker daemon serves: a libqb server libcrmcommon 3.0.0
+            // talks to is one that reads what 3.0.0 writes
+            return Writing::In(Layout::Compressed);
         }
         let l = match layout::known(self.inbox.server) {
             Some(l) => l,
-            None => match layout::probe() {
+            None => match layout::probe(ask_within) {
                 Ok(l) => l,
                 Err(why) => {
                     log!(
-                        Level::Error,
+                        Level::Debug,
                         "pcmk-ipc-rs",
-                        "Cannot tell which IPC header {} reads (Pacemaker 3.0.0 or 3.0.1+): {why}; set PCMK_IPC_RS_WIRE",
+                        "No node tells which IPC header {} reads (Pacemaker 3.0.0 or 3.0.1+): {why}",
                         self.name
                     );
-                    return Err(-libc::EBADMSG);
+                    return Writing::Either;
                 }
             },
         };
         self.inbox.layout = Some(l);
-        Ok(l)
+        Writing::In(l)
     }
 
     /// Send the frames of one message (each its header, body, and a NUL if `true`), retrying a
@@ -994,6 +1122,12 @@ impl IpcClient {
         Ok(total)
     }
 
+    /// Take, and drop, whatever waits on the response channel (replies to requests that
+    /// wanted none): each frame shows the server's layout, as any message of its does.
+    pub(crate) fn drain_responses(&mut self) {
+        while let Ok((_, _)) = self.receive_response(Some(Duration::ZERO), None) {}
+    }
+
     /// Receive one response frame (libqb's `qb_ipcc_recv`), taken as [`Inbox::take`] does,
     /// parts of the reply to `want` put together: its size on the wire and how taking it went,
     /// or the errno.
@@ -1014,11 +1148,21 @@ impl IpcClient {
     /// second `deadline` (`None`: as long as connected), its parts put together. Replies to older
     /// requests are dropped. Returns (standard code, `crm_ipc_send`'s value: the size of the
     /// reply frame, or of the whole split reply with one header; whether a frame is in the
-    /// buffer).
-    fn reply_to(&mut self, id: i32, deadline: Option<Until>) -> (i32, i32, bool) {
+    /// buffer). `later`: the second copy of a request written [`Writing::Either`], sent when
+    /// its time comes unless a message of the server showed the 3.0.0 layout first (at once
+    /// when one showed 3.0.1's: such a daemon dropped the first copy).
+    fn reply_to(
+        &mut self,
+        id: i32,
+        deadline: Option<Until>,
+        mut later: Option<Later<'_>>,
+    ) -> (i32, i32, bool) {
         let mut bytes: i32;
         loop {
-            let slice = deadline.map_or(Duration::from_secs(1), |d| d.slice());
+            let mut slice = deadline.map_or(Duration::from_secs(1), |d| d.slice());
+            if let Some(l) = &later {
+                slice = slice.min(l.at.saturating_duration_since(std::time::Instant::now()));
+            }
             match self.receive_response(Some(slice), Some(id)) {
                 // a part of the reply: the rest is to come, within the deadline
                 Ok((_, Ok(Took::Part))) => {
@@ -1089,6 +1233,29 @@ impl IpcClient {
                             self.name
                         );
                         break;
+                    }
+                }
+            }
+            if let Some(l) = later.take() {
+                let send = match self.inbox.expected() {
+                    // a 2.1 or 3.0.0 daemon: it has the first copy
+                    Some(Layout::Compressed) => false,
+                    Some(Layout::Multipart) => true,
+                    None => std::time::Instant::now() >= l.at,
+                };
+                if !send && self.inbox.expected().is_none() {
+                    later = Some(l);
+                } else if send {
+                    log!(
+                        Level::Debug,
+                        "crm_ipc_send",
+                        "No answer yet from {} IPC: request {id} goes in Pacemaker 3.0.1's layout too",
+                        self.name
+                    );
+                    if let Ok(n) = self.push_frames(&l.frames, deadline) {
+                        if n <= 0 {
+                            bytes = n;
+                        }
                     }
                 }
             }

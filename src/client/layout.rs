@@ -19,7 +19,7 @@
 //!   [`super::IpcClient::set_layout`] override all this.
 
 use super::log::{log, Level};
-use super::message::new_request;
+use super::message::{reference_for, request_with_reference};
 use crate::wire::Layout;
 use parking_lot::Mutex;
 use std::sync::OnceLock;
@@ -134,9 +134,6 @@ pub fn known(server: Option<Process>) -> Option<Layout> {
     }
 }
 
-/// How long the node is given to answer.
-const PROBE_WAIT: Duration = Duration::from_secs(5);
-
 /// Where the node's answer is kept for its other processes.
 const NODE_FILE: &str = "/run/pcmk-ipc-rs/node-layout";
 
@@ -194,14 +191,15 @@ fn to_node_file(p: Process, layout: Layout) {
 /// Ask the node which layout its daemons use: a flagless ping (read alike by every release) to
 /// pacemakerd, or else to the controller after its hello; the event that answers shows it. An
 /// answer another process of the node kept, for the same daemon process, is taken as it is.
-pub fn probe() -> Result<Layout, String> {
+/// Each daemon asked gets at most `wait` to answer.
+pub fn probe(wait: Duration) -> Result<Layout, String> {
     if let Some((p, layout)) = from_node_file() {
         *NODE.lock() = Some((p, layout));
         return Ok(layout);
     }
     let mut why = Vec::new();
     for service in ["pacemakerd", "crmd"] {
-        match probe_one(service) {
+        match probe_one(service, wait) {
             Ok((layout, server)) => {
                 log!(
                     Level::Debug,
@@ -220,7 +218,7 @@ pub fn probe() -> Result<Layout, String> {
     Err(why.join("; "))
 }
 
-fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
+fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>), String> {
     let mut c = super::IpcClient::new(service, 0);
     // the probe itself sends only what every release reads alike, with ids of its own
     c.set_layout(None);
@@ -239,7 +237,7 @@ fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
             .attr("client_name", Some("pcmk-ipc-rs-probe"))
             .attr("client_uuid", Some(&pid.to_string()))
             .finish();
-        let (hello, _) = new_request(
+        let hello = request_with_reference(
             "pcmk-ipc-rs",
             super::ipc_api::server::CONTROLD,
             &sender,
@@ -248,6 +246,7 @@ fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
             "hello",
             &[],
             Some(&options),
+            &reference_for("hello", &sender, "probe"),
         );
         requests.push(hello.finish());
     }
@@ -256,7 +255,7 @@ fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
     } else {
         (super::ipc_api::server::PACEMAKERD, "pacemakerd")
     };
-    let (ping, _) = new_request(
+    let ping = request_with_reference(
         "pcmk-ipc-rs",
         server,
         &sender,
@@ -265,6 +264,7 @@ fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
         "ping",
         &[],
         None,
+        &reference_for("ping", &sender, "probe"),
     );
     requests.push(ping.finish());
     for r in &requests {
@@ -273,7 +273,7 @@ fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
             return Err(format!("send: {}", super::rc::describe(-sent.rc)));
         }
     }
-    let deadline = Instant::now() + PROBE_WAIT;
+    let deadline = Instant::now() + wait;
     loop {
         if let Some(l) = c.seen_layout() {
             return Ok((l, c.server()));
@@ -293,6 +293,9 @@ fn probe_one(service: &str) -> Result<(Layout, Option<Process>), String> {
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, 1000) as i32) };
         while c.ready() > 0 && c.read() > 0 {}
+        // a server that answers on the response channel (not pacemakerd's way, but any frame
+        // of the daemon's shows its layout)
+        c.drain_responses();
         if !c.connected() && c.seen_layout().is_none() {
             return Err("disconnected".into());
         }

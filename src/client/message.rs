@@ -73,19 +73,46 @@ pub(crate) fn new_request(
     data: Option<&[u8]>,
 ) -> (Element, String) {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let reference = reference_for(
+        task,
+        sender,
+        &COUNTER.fetch_add(1, Ordering::Relaxed).to_string(),
+    );
+    let e = request_with_reference(
+        origin, server, sender, host_to, sys_to, task, extra, data, &reference,
+    );
+    (e, reference)
+}
+
+/// A request's reference as Pacemaker makes it: task, sender, the time in seconds, and `tail`
+/// (Pacemaker's counter).
+pub(crate) fn reference_for(task: &str, sender: &str, tail: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let reference = format!(
-        "{task}-{sender}-{now}-{}",
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    format!("{task}-{sender}-{now}-{tail}")
+}
+
+/// As [`new_request`], with a reference of the caller's (the library's own requests leave the
+/// counter of the caller's references alone).
+#[allow(clippy::too_many_arguments)] // the fields of Pacemaker's message envelope
+pub(crate) fn request_with_reference(
+    origin: &str,
+    server: i32,
+    sender: &str,
+    host_to: Option<&str>,
+    sys_to: Option<&str>,
+    task: &str,
+    extra: &[(&str, Option<String>)],
+    data: Option<&[u8]>,
+    reference: &str,
+) -> Element {
     let mut e = Element::new("message")
         .attr("origin", Some(origin))
         .attr("t", Some(super::ipc_api::message_type(server)))
         .attr("subt", Some("request"))
         .attr("version", Some(FEATURE_SET))
-        .attr("reference", Some(&reference))
+        .attr("reference", Some(reference))
         .attr("crm_sys_from", Some(sender))
         .attr("crm_host_to", host_to)
         .attr("crm_sys_to", sys_to)
@@ -96,7 +123,7 @@ pub(crate) fn new_request(
     if let Some(d) = data {
         e = e.child(&Element::new("crm_xml").child(d).finish());
     }
-    (e, reference)
+    e
 }
 /// The sender name Pacemaker 3.0.0 puts in requests: libcrmcommon's `crm_system_name` when the
 /// process has one, `fallback` otherwise.

@@ -47,6 +47,39 @@ impl Layout {
     }
 }
 
+/// A bit of the compressed layout's flags that no Pacemaker release defines: set on a request
+/// marked for that layout only (see [`mark_for_one_layout`]), and so possibly in the flags of
+/// its reply (2.1 and 3.0.0 daemons copy a request's flags into some replies and acks).
+pub const ONE_LAYOUT_MARK: u32 = 0x0000_0002;
+
+/// The version a request marked for the multipart layout only declares where the compressed
+/// layout reads its version (offset 36, padding to 3.0.1+).
+const OTHER_LAYOUT_VERSION: u8 = 2;
+
+/// Mark an encoded request header so that only readers of `layout` take it, and readers of the
+/// other layout drop it unread: both check the protocol version first
+/// (`pcmk__valid_ipc_header`, "Filtering incompatible v2 IPC message") and drop a message above
+/// version 1 before looking at anything else, and each layout's padding is the other's
+/// version byte.
+///
+/// - [`Layout::Compressed`]: [`ONE_LAYOUT_MARK`] in the flags, so that byte 32 — the low byte
+///   of the flags here, the version to a 3.0.1+ reader — is 2 or more. A 2.1 or 3.0.0 reader
+///   ignores the bit.
+/// - [`Layout::Multipart`]: version 2 at byte 36, the compressed layout's version byte and
+///   padding to a 3.0.1+ reader, which never reads it.
+///
+/// A request so marked is acted on by a daemon of one layout only, whatever its release: sent
+/// once in each layout, it is acted on exactly once.
+pub fn mark_for_one_layout(header: &mut [u8; HEADER_SIZE], layout: Layout) {
+    match layout {
+        Layout::Compressed => {
+            let flags = u32_at(header, 32) | ONE_LAYOUT_MARK;
+            header[32..36].copy_from_slice(&flags.to_ne_bytes());
+        }
+        Layout::Multipart => header[36] = OTHER_LAYOUT_VERSION,
+    }
+}
+
 /// The fields of a header, in either layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header {
@@ -169,6 +202,55 @@ mod tests {
         assert_eq!(&b[32..40], &[1, 0, 1, 0, 0, 0, 0, 0]);
         assert_eq!(Header::decode(&b, Layout::Multipart), Some(h));
         assert_eq!(Layout::of(&b), Some(Layout::Multipart));
+    }
+
+    /// What a reader of each layout takes from a header: `None` when it drops the message for
+    /// its version (as `pcmk__valid_ipc_header`), else the flags and part it acts on.
+    fn as_read_by(b: &[u8; HEADER_SIZE], layout: Layout) -> Option<(u32, u16)> {
+        let h = Header::decode(b, layout)?;
+        (h.version <= IPC_VERSION).then_some((h.flags, h.part_id))
+    }
+
+    #[test]
+    fn a_request_marked_for_one_layout_is_read_by_that_layout_only() {
+        for flags in [0u32, 0x200, 0x100, 0x300, 0x201, 0x0008_0200, 0x0018_0200] {
+            for part_id in [0u16, 1, 7] {
+                for layout in [Layout::Compressed, Layout::Multipart] {
+                    let other = match layout {
+                        Layout::Compressed => Layout::Multipart,
+                        Layout::Multipart => Layout::Compressed,
+                    };
+                    let h = Header {
+                        id: 9,
+                        size: 64,
+                        text_size: 24,
+                        size_compressed: if layout == Layout::Compressed && flags & 1 != 0 {
+                            20
+                        } else {
+                            0
+                        },
+                        flags,
+                        version: IPC_VERSION,
+                        part_id: if layout == Layout::Multipart {
+                            part_id
+                        } else {
+                            0
+                        },
+                        ..Header::default()
+                    };
+                    let mut b = h.encode(layout);
+                    mark_for_one_layout(&mut b, layout);
+                    // its own layout reads what was meant (the mark aside)
+                    let (f, p) = as_read_by(&b, layout).expect("read by its layout");
+                    assert_eq!(f & !ONE_LAYOUT_MARK, flags);
+                    assert_eq!(p, h.part_id);
+                    // the other drops it
+                    assert_eq!(as_read_by(&b, other), None, "{layout:?} {flags:#x}");
+                    // unmarked, the other would have acted on a misread request
+                    assert!(as_read_by(&h.encode(layout), other).is_some());
+                }
+            }
+        }
     }
 
     #[test]

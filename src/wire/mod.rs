@@ -8,7 +8,7 @@ mod header;
 mod xml;
 
 pub use compress::{compress, decompress, DecompressError, MAX_UNCOMPRESSED};
-pub use header::{Header, Layout, HEADER_SIZE, IPC_VERSION};
+pub use header::{mark_for_one_layout, Header, Layout, HEADER_SIZE, IPC_VERSION, ONE_LAYOUT_MARK};
 pub use xml::{escape_attr, write_xml, NodeKind, XmlNode};
 
 /// Flag bits of the header (`enum crm_ipc_flags`).

@@ -188,6 +188,52 @@ impl EchoServer {
         Some(server)
     }
 
+    /// A raw server serving a Pacemaker daemon's service `name` (say `cib_rw`) in a network
+    /// namespace of its own (its abstract socket is seen only there; enter it with
+    /// [`in_netns`]), reading requests as a daemon of `layout` ("compressed": 2.1/3.0.0,
+    /// "multipart": 3.0.1+, "raw": any libqb server) reads them (tests-c/qb_echo_server.c).
+    /// No pacemakerd or controller serves that namespace: no node can be asked. Needs root
+    /// (`None` otherwise).
+    pub fn start_daemon(
+        name: &str,
+        mode: &str,
+        layout: &str,
+        log: Option<&std::path::Path>,
+    ) -> Option<EchoServer> {
+        Self::start_daemon_sized(name, mode, layout, 131072, log)
+    }
+
+    /// As [`start_daemon`](Self::start_daemon), with rings of `buffer` bytes.
+    pub fn start_daemon_sized(
+        name: &str,
+        mode: &str,
+        layout: &str,
+        buffer: u32,
+        log: Option<&std::path::Path>,
+    ) -> Option<EchoServer> {
+        if unsafe { libc::geteuid() } != 0 {
+            return None;
+        }
+        let mut cmd = Command::new("unshare");
+        cmd.arg("--net").arg(echo_server_binary());
+        cmd.args([name, mode, &buffer.to_string(), layout])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(log) = log {
+            cmd.env("PCMKRS_ECHO_LOG", log);
+        }
+        let mut child = cmd
+            .spawn()
+            .expect("start the echo server in a network namespace");
+        let pid = ready_pid(&mut child);
+        Some(EchoServer {
+            name: name.to_owned(),
+            pid,
+            child: Some(child),
+            scratch: None,
+        })
+    }
+
     fn start_full(mode: &str, buffer: u32, env: &[(&str, &str)], raw: bool) -> EchoServer {
         Self::spawn(
             Command::new(echo_server_binary()),
@@ -321,4 +367,24 @@ pub fn send_retrying(conn: &mut pcmk_ipc_rs::qb::Connection, parts: &[&[u8]]) ->
             Err(e) => panic!("send: {e}"),
         }
     }
+}
+
+/// Run `f` on a thread of its own inside the network namespace of process `pid` (a network
+/// namespace is a thread's: the rest of the test process stays where it is).
+pub fn in_netns<T: Send>(pid: i32, f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            use std::os::fd::AsRawFd;
+            let ns = std::fs::File::open(format!("/proc/{pid}/ns/net")).expect("the namespace");
+            assert_eq!(
+                unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) },
+                0,
+                "setns: {}",
+                std::io::Error::last_os_error()
+            );
+            f()
+        })
+        .join()
+        .expect("the thread in the namespace")
+    })
 }
