@@ -17,6 +17,9 @@
  *   size-4g      a compressed reply declaring 4 GiB - 1 once decompressed
  *   bomb         a compressed reply declaring 100 bytes whose data inflate to 100 MiB
  *   bzcorrupt    a reply flagged compressed whose data are not bzip2
+ *   nonul        a reply whose text does not end with its NUL (none in the frame)
+ *   garbage      a reply of 200 bytes of noise after libqb's header (the id and size right)
+ *   badparts     (multipart) the first part of a reply, then its third (the second missing)
  *   notxml       a reply whose text is not well-formed XML
  *   deep         a reply of 1,000,000 nested elements (compressed, or in parts)
  *   bigattr      a reply with one attribute of 100 MiB (compressed, or in parts)
@@ -218,6 +221,29 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
         memcpy(junk, "BZh9", 4);
         header(h, id, HEADER + sizeof(junk), 5000, sizeof(junk), F_COMPRESSED, 1, 0);
         send_frame(c, 0, h, junk, sizeof(junk));
+    } else if (!strcmp(kase, "nonul")) {
+        header(h, id, HEADER + 5, 5, 0, 0, 1, 0);
+        send_frame(c, 0, h, "<ok/>", 5);
+    } else if (!strcmp(kase, "garbage")) {
+        unsigned char g[200];
+        int32_t sz = (int32_t) sizeof(g);
+        uint32_t x = 2463534242u;
+        for (size_t i = 0; i < sizeof(g); i++) {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            g[i] = (unsigned char) x;
+        }
+        memcpy(g, &id, 4);
+        memcpy(g + 8, &sz, 4);
+        qb_ipcs_response_send(c, g, sizeof(g));
+    } else if (!strcmp(kase, "badparts") && multipart) {
+        char part[PART - HEADER];
+        memset(part, 'p', sizeof(part) - 1);
+        memcpy(part, "<ok v=\"", 7);
+        part[sizeof(part) - 1] = 0;
+        header(h, id, PART, sizeof(part), 0, F_MULTIPART, 1, 0);
+        send_frame(c, 0, h, part, sizeof(part));
+        header(h, id, HEADER + 4, 4, 0, F_MULTIPART | F_MULTIPART_END, 1, 2);
+        send_frame(c, 0, h, "\"/>", 4);
     } else if (!strcmp(kase, "notxml")) {
         const char *bad = "<ok <<";
         send_text(c, 0, id, bad, strlen(bad));

@@ -206,7 +206,8 @@ static void test_cib(int nvpairs)
           "async query: event flags 0x%x", (unsigned) (crm_ipc_buffer_flags(c) & ~crm_ipc_compressed));
     CHECK(crm_ipc_read(c) == -EAGAIN && crm_ipc_ready(c) == 0, "async query: nothing more (-EAGAIN)");
 
-    /* waiting for a response that comes as an event: timeout, then sending is locked */
+    /* waiting for a response that comes as an event: timeout; then 3.0.0 locks sending until
+     * a reply comes, where pcmk-ipc-rs sends (docs/differences.md C17) */
     msg = cib_op("cib_query", "5", "0");
     rc = crm_ipc_send(c, msg, crm_ipc_client_response, 1000, &reply);
     CHECK(rc == -ETIMEDOUT && reply == NULL, "response that never comes: %d (-ETIMEDOUT)", rc);
@@ -214,7 +215,14 @@ static void test_cib(int nvpairs)
     CHECK(wait_readable(fd, 5000) == 1 && crm_ipc_read(c) > 0, "the answer came as an event");
     msg = cib_op("cib_query", "6", "4096");
     rc = crm_ipc_send(c, msg, crm_ipc_client_response, 500, &reply);
-    CHECK(rc == -EALREADY && reply == NULL, "next send while a reply is pending: %d (-EALREADY)", rc);
+    if (on_pcmk_ipc_rs()) {
+        CHECK(rc > 0 && reply != NULL && !strcmp(attr(reply, "cib_callid"), "6"),
+              "next send while a reply is pending: -EALREADY (3.0.0) or answered (pcmk-ipc-rs)");
+    } else {
+        CHECK(rc == -EALREADY && reply == NULL,
+              "next send while a reply is pending: -EALREADY (3.0.0) or answered (pcmk-ipc-rs)");
+    }
+    free_node(reply); reply = NULL;
     free_node(msg);
 
     /* close: the object stays, unconnected; connecting again clears the pending reply */

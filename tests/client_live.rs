@@ -48,10 +48,17 @@ fn no_daemon_and_timeouts_are_clear_errors() {
         cib.request(q, Some(Duration::from_millis(500))).err(),
         Some(Error(libc::ETIMEDOUT))
     );
+    // the handle goes on: the next request is sent (3.0.0: EALREADY until a reply comes)
     assert_eq!(
         cib.request(q, Some(Duration::from_millis(200))).err(),
-        Some(Error(libc::EALREADY))
+        Some(Error(libc::ETIMEDOUT))
     );
+    let sync = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="10" cib_callopt="4096"/>"#;
+    assert!(cib
+        .request(sync, T)
+        .unwrap()
+        .text
+        .contains(r#"cib_callid="10""#));
 }
 
 #[test]

@@ -178,3 +178,69 @@ fn the_node_says_which_header_its_daemons_read() {
     assert!(sent.replied, "{sent:?}");
     assert_eq!(c.seen_layout(), Some(want));
 }
+
+/// The pid of the node's process named `comm` (in this pid namespace).
+fn pid_of(comm: &str) -> i32 {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == comm)
+        })
+        .unwrap_or_else(|| panic!("no {comm} running"))
+}
+
+/// `f` while the daemon `comm` is stopped (SIGSTOP), then SIGCONT: how long it took, what it
+/// gave.
+fn while_stopped<T>(comm: &str, f: impl FnOnce() -> T) -> (Duration, T) {
+    let pid = pid_of(comm);
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let t = std::time::Instant::now();
+    let r = f();
+    let took = t.elapsed();
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    (took, r)
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn every_client_keeps_its_limit_to_the_millisecond_and_goes_on_after_it() {
+    // a daemon that answers nothing (stopped): the call ends at the caller's limit, within 10 %
+    // or 50 ms (3.0.0 counts whole seconds: a 700 ms call could last 2 s); then the same handle
+    // answers the next call (its late reply dropped by its id)
+    let limit = Duration::from_millis(700);
+    let within = |took: Duration, what: &str| {
+        assert!(
+            took >= limit && took <= limit + Duration::from_millis(70),
+            "{what}: {took:?} for a limit of {limit:?}"
+        );
+    };
+    let mut cib = Client::connect("cib_rw").unwrap();
+    let q = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="1" cib_callopt="4096"/>"#;
+    let (took, r) = while_stopped("pacemaker-based", || cib.request(q, Some(limit)));
+    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    within(took, "Client::request (CIB manager)");
+    assert!(cib.request(q, Some(T)).unwrap().text.contains("<cib "));
+
+    let mut p = Pacemakerd::connect().unwrap();
+    let (took, r) = while_stopped("pacemakerd", || p.ping(limit));
+    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    within(took, "Pacemakerd::ping");
+    assert_eq!(p.ping(T).unwrap().state, PacemakerdState::Running);
+
+    let mut c = Controller::connect().unwrap();
+    let (took, r) = while_stopped("pacemaker-contr", || c.ping(None, limit));
+    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    within(took, "Controller::ping");
+    assert!(c.ping(None, T).unwrap().fsa_state.starts_with("S_"));
+
+    let mut a = AttributeManager::connect().unwrap();
+    let (took, r) = while_stopped("pacemaker-attrd", || a.query("pcmkrs-limit", None, limit));
+    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    within(took, "AttributeManager::query (sync mode)");
+    // (an attribute that does not exist: ENXIO, answered)
+    assert_eq!(
+        a.query("pcmkrs-limit", None, T).err(),
+        Some(Error(libc::ENXIO))
+    );
+}

@@ -400,7 +400,7 @@ impl AttributeManager {
             options: options::VALUE,
             ..UpdateSettings::default()
         };
-        self.0.send(|a| a.attrd_update(&update, &settings))
+        self.0.send(None, |a| a.attrd_update(&update, &settings))
     }
 
     /// Delete the node attribute `name` on `node` (`None`: the local node).
@@ -410,17 +410,18 @@ impl AttributeManager {
 
     /// Write the transient attributes of `node` (`None`: the local node) to the CIB again.
     pub fn refresh(&mut self, node: Option<&str>) -> Result<(), Error> {
-        self.0.send(|a| a.attrd_refresh(node))
+        self.0.send(None, |a| a.attrd_refresh(node))
     }
 
     /// Drop every transient attribute of `node`; with `reap`, also forget the node.
     pub fn purge(&mut self, node: &str, reap: bool) -> Result<(), Error> {
-        self.0.send(|a| a.attrd_purge(Some(node), reap))
+        self.0.send(None, |a| a.attrd_purge(Some(node), reap))
     }
 
     /// Clear the fail counts of `resource` (`None`: every resource) on `node`.
     pub fn clear_failures(&mut self, node: &str, resource: Option<&str>) -> Result<(), Error> {
-        self.0
-            .send(|a| a.attrd_clear_failures(Some(node), resource, None, None, None, 0))
+        self.0.send(None, |a| {
+            a.attrd_clear_failures(Some(node), resource, None, None, None, 0)
+        })
     }
 }

@@ -69,14 +69,16 @@ impl<T> DaemonClient<T> {
         }
     }
 
-    /// Send a request built on the object without waiting for an answer.
+    /// Send a request built on the object without waiting for an answer (in sync mode, its
+    /// reply is awaited, at most `limit`).
     pub(crate) fn send(
         &mut self,
+        limit: Option<Duration>,
         build: impl FnOnce(&mut Api) -> Result<Request, i32>,
     ) -> Result<(), Error> {
         self.inner.answers.borrow_mut().clear();
         let req = build(&mut self.inner.api.borrow_mut()).map_err(Error)?;
-        match ipc_api::send_request(&self.inner, &req) {
+        match ipc_api::send_request_within(&self.inner, &req, limit) {
             rc::OK => Ok(()),
             code => Err(Error(code)),
         }
@@ -89,8 +91,8 @@ impl<T> DaemonClient<T> {
         timeout: Duration,
         build: impl FnOnce(&mut Api) -> Result<Request, i32>,
     ) -> Result<(i32, Option<T>), Error> {
-        self.send(build)?;
         let deadline = Instant::now() + timeout;
+        self.send(Some(timeout), build)?;
         loop {
             match self.inner.answers.borrow_mut().pop_front() {
                 Some(Got::Reply(status, answer)) => return Ok((status, answer)),

@@ -14,7 +14,7 @@ use crate::wire::{
     IPC_VERSION, PART_BUFFER,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a read waits for the rest of a split message whose first part it has: a 3.0.1+
 /// server retries a full ring for 25 ms, then every 1 to 1.5 s.
@@ -48,7 +48,6 @@ pub struct IpcClient {
     conn: Option<Connection>,
     /// The descriptor cached at connect time; -EINVAL once a check found the server gone.
     fd: i32,
-    need_reply: bool,
     inbox: Inbox,
     /// Whether the library's own ids are used (see [`OWN_REQUEST_ID`]).
     own_ids: bool,
@@ -271,62 +270,25 @@ impl Inbox {
     }
 }
 
-/// `pcmk__timeout_ms2s`: milliseconds to whole seconds, rounding half up, at least 1 for > 0.
-fn ms2s(ms: u32) -> u64 {
-    match ms {
-        0 => 0,
-        1..=999 => 1,
-        _ => (ms / 1000 + u32::from(ms % 1000 >= 500)) as u64,
+/// `crm_ipc_send`'s limit: milliseconds (0: Pacemaker's default of 5 s; negative: no limit).
+/// Unlike Pacemaker 3.0.0, which counts whole seconds of the wall clock from each step (a
+/// 2,000 ms call could last 3 s), the limit holds for the whole call, to the millisecond.
+fn limit_of(ms_timeout: i32) -> Option<Duration> {
+    match ms_timeout {
+        0 => Some(Duration::from_millis(5000)),
+        ms if ms < 0 => None,
+        ms => Some(Duration::from_millis(ms as u64)),
     }
 }
 
-/// Wall-clock seconds, as `time(NULL)`: Pacemaker's send deadlines have this granularity.
-fn now_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// The time left until `deadline` (`None`: no deadline).
+fn left(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()))
 }
 
-/// When a send gives up: at a wall-clock second, as Pacemaker's `crm_ipc_send` counts (its
-/// deadline is `time(NULL) + 1 + seconds`), or at an exact instant (the Rust API).
-#[derive(Debug, Clone, Copy)]
-enum Until {
-    Second(u64),
-    Instant(std::time::Instant),
-}
-
-impl Until {
-    fn passed(&self) -> bool {
-        match *self {
-            Until::Second(s) => now_s() >= s,
-            Until::Instant(i) => std::time::Instant::now() >= i,
-        }
-    }
-
-    /// How long one wait for a reply frame may last: Pacemaker's one second, or less when the
-    /// deadline is nearer (3.0.0 waits its whole second even then, and so can overrun its own
-    /// deadline by up to a second).
-    fn slice(&self) -> Duration {
-        let second = Duration::from_secs(1);
-        let left = match *self {
-            Until::Second(s) => {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default();
-                Duration::from_secs(s).saturating_sub(now)
-            }
-            Until::Instant(i) => i.saturating_duration_since(std::time::Instant::now()),
-        };
-        second.min(left)
-    }
-}
-
-/// How long a send may take: `crm_ipc_send`'s milliseconds (0: 5 s, negative: no limit, all
-/// counted in whole seconds), or an exact duration (`None`: no limit).
-#[derive(Debug, Clone, Copy)]
-enum Limit {
-    Pacemaker(i32),
-    Exact(Option<Duration>),
+/// Whether `deadline` has passed.
+fn passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 /// Whether the one frame of a message is its compressed text.
@@ -404,6 +366,10 @@ fn frame_message<'a>(
     Ok(frames)
 }
 
+/// A response frame received: its size on the wire, its libqb id (`None` when too short to
+/// have one), and how taking it went.
+type Received = (usize, Option<i32>, Result<Took, FrameError>);
+
 /// How a request is written (see [`layout`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Writing {
@@ -418,7 +384,7 @@ enum Writing {
 
 /// The second copy of a request written [`Writing::Either`], and when it goes.
 struct Later<'a> {
-    at: std::time::Instant,
+    at: Instant,
     frames: Frames<'a>,
 }
 
@@ -465,7 +431,6 @@ impl IpcClient {
             max_buf_size: buf_size,
             conn: None,
             fd: -1,
-            need_reply: false,
             inbox: Inbox::new(layout::env_choice(), buf_size as usize),
             own_ids: false,
         }
@@ -509,7 +474,6 @@ impl IpcClient {
     /// errno of the connect (`ECONNREFUSED` when nothing listens), `EINVAL` when there is no
     /// cluster user, [`rc::RC_IPC_UNAUTHORIZED`] for a server running as someone else.
     pub fn connect(&mut self) -> i32 {
-        self.need_reply = false;
         self.conn = None;
         log!(
             Level::Debug,
@@ -773,23 +737,27 @@ impl IpcClient {
 
     /// Send a request and, if `flags` has `crm_ipc_client_response` (and not
     /// `crm_ipc_proxied`), wait for its reply (`crm_ipc_send`). `text` is the XML text (no NUL;
-    /// `None` for a missing message). `ms_timeout` 0 means 5 s, negative no limit.
+    /// `None` for a missing message). `ms_timeout` 0 means 5 s, negative no limit; the limit is
+    /// kept to the millisecond, for the whole call.
     pub fn send(&mut self, text: Option<&[u8]>, flags: u32, ms_timeout: i32) -> Sent {
-        self.send_limited(text, flags, Limit::Pacemaker(ms_timeout))
+        self.send_within(text, flags, limit_of(ms_timeout))
     }
 
-    /// As [`send`](Self::send), but waiting at most `timeout` (`None`: as long as connected)
-    /// to the instant, where `crm_ipc_send` counts whole seconds.
+    /// As [`send`](Self::send), with the limit as a duration (`None`: as long as connected).
+    ///
+    /// Whatever came before, a request is sent: the reply to an earlier request that ended at
+    /// its limit is recognised by its id when it comes, and dropped. While the reply is awaited,
+    /// a frame on the response channel that cannot be the reply (too short for the header, its
+    /// sizes inconsistent with the frame, no NUL where the text ends, parts that do not fit
+    /// together) ends the call at once with `-EBADMSG`, unless its id says it answers an earlier
+    /// request (then it is dropped, and the wait goes on). One that cannot be decompressed ends
+    /// it too, as in 3.0.0: received (its size returned), not usable.
     pub fn send_within(
         &mut self,
         text: Option<&[u8]>,
         flags: u32,
         timeout: Option<Duration>,
     ) -> Sent {
-        self.send_limited(text, flags, Limit::Exact(timeout))
-    }
-
-    fn send_limited(&mut self, text: Option<&[u8]>, flags: u32, limit: Limit) -> Sent {
         let none = |rc| Sent {
             rc,
             replied: false,
@@ -804,47 +772,14 @@ impl IpcClient {
             );
             return none(-libc::ENOTCONN);
         }
-        let ms_timeout = match limit {
-            Limit::Pacemaker(0) => 5000,
-            Limit::Pacemaker(ms) => ms,
-            Limit::Exact(None) => -1,
-            Limit::Exact(Some(d)) => d.as_millis().clamp(1, i32::MAX as u128) as i32,
-        };
-        let start = std::time::Instant::now();
-        // the deadline of each step, from the moment it starts (as crm_ipc_send computes it)
-        let until = move |ms: i32| match limit {
-            Limit::Pacemaker(_) => Until::Second(now_s() + 1 + ms2s(ms as u32)),
-            Limit::Exact(Some(d)) => Until::Instant(start + d),
-            Limit::Exact(None) => Until::Second(u64::MAX),
-        };
-        if self.need_reply {
-            let wait = match limit {
-                Limit::Pacemaker(_) => u64::try_from(ms_timeout).ok().map(Duration::from_millis),
-                Limit::Exact(d) => d,
-            };
-            if self.receive_response(wait, None).is_err() {
-                log!(
-                    Level::Warning,
-                    "crm_ipc_send",
-                    "Sending {} IPC disabled until pending reply received",
-                    self.name
-                );
-                return none(-libc::EALREADY);
-            }
-            log!(
-                Level::Notice,
-                "crm_ipc_send",
-                "Sending {} IPC re-enabled after pending reply received",
-                self.name
-            );
-            self.need_reply = false;
-        }
+        let start = Instant::now();
+        let deadline = timeout.map(|t| start + t);
         let counter = if self.own_ids {
             &OWN_REQUEST_ID
         } else {
             &REQUEST_ID
         };
-        let id = counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let id = counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1) as i32;
         let Some(text) = text else {
             return none(-libc::EINVAL);
         };
@@ -856,13 +791,10 @@ impl IpcClient {
         let want_reply =
             flags & wire::flags::CLIENT_RESPONSE != 0 && flags & wire::flags::PROXIED == 0;
         // the node may be asked for a part of the time allowed, never all of it
-        let ask_within = match ms_timeout {
-            ms if ms > 0 => PROBE_WAIT.min(Duration::from_millis(ms as u64 / 2)),
-            _ => PROBE_WAIT,
-        };
+        let ask_within = timeout.map_or(PROBE_WAIT, |t| PROBE_WAIT.min(t / 2));
         let writing = self.send_layout(flags, text.len(), limit, ask_within);
         let header = Header {
-            id: id as i32,
+            id,
             version: IPC_VERSION,
             flags,
             ..Header::default()
@@ -895,10 +827,7 @@ impl IpcClient {
                     wire::mark_for_one_layout(h, Layout::Multipart);
                 }
                 if want_reply {
-                    let grace = match ms_timeout {
-                        ms if ms > 0 => EITHER_GRACE.min(Duration::from_millis(ms as u64 / 4)),
-                        _ => EITHER_GRACE,
-                    };
+                    let grace = timeout.map_or(EITHER_GRACE, |t| EITHER_GRACE.min(t / 4));
                     log!(
                         Level::Debug,
                         "crm_ipc_send",
@@ -942,45 +871,26 @@ impl IpcClient {
                 ""
             }
         );
-        let marked = matches!(writing, Writing::Either);
-        let result = if ms_timeout > 0 || !want_reply {
-            let deadline = Some(until(ms_timeout));
-            let sent = match self.push_frames(&frames, deadline) {
-                Ok(n) => n,
-                Err(code) => return none(code),
-            };
-            if sent <= 0 || !want_reply {
-                none(sent)
-            } else {
-                let deadline = until(ms_timeout);
-                let (rc, bytes, replied) = self.reply_to(id as i32, Some(deadline), later);
-                if rc != rc::OK {
-                    self.need_reply = true;
-                }
-                Sent {
-                    rc: bytes,
-                    replied,
-                    usable: replied && rc == rc::OK,
-                }
-            }
+        // a full ring (or the server's flow control) is retried until the deadline; without
+        // one, while connected
+        let sent = match self.push_frames(&frames, deadline) {
+            Ok(n) => n,
+            Err(code) => return none(code),
+        };
+        let result = if sent <= 0 || !want_reply {
+            none(sent)
         } else {
-            // no limit: send (retrying a full ring while connected), then wait while connected
-            let sent = match self.push_frames(&frames, None) {
-                Ok(n) => n,
-                Err(code) => return none(code),
-            };
-            if sent <= 0 {
-                none(sent)
-            } else {
-                let (rc, bytes, replied) = self.reply_to(id as i32, None, later);
-                Sent {
-                    rc: bytes,
-                    replied,
-                    usable: replied && rc == rc::OK,
-                }
+            let (code, bytes, replied) = self.reply_to(id, deadline, later);
+            Sent {
+                rc: bytes,
+                replied,
+                usable: replied && code == rc::OK,
             }
         };
-        if marked && result.replied && self.inbox.expected() == Some(Layout::Compressed) {
+        if matches!(writing, Writing::Either)
+            && result.replied
+            && self.inbox.expected() == Some(Layout::Compressed)
+        {
             // a 2.1 or 3.0.0 daemon may have copied the request's mark into its reply
             self.inbox.unmark();
         }
@@ -1003,9 +913,10 @@ impl IpcClient {
             log!(
                 Level::Warning,
                 "crm_ipc_send",
-                "{} IPC request {id} failed: {} after {ms_timeout}ms | rc={}",
+                "{} IPC request {id} failed: {} after {}ms | rc={}",
                 self.name,
                 strerror(libc::ETIMEDOUT),
+                timeout.map_or(0, |t| t.as_millis()),
                 result.rc
             );
         } else if result.rc <= 0 {
@@ -1069,49 +980,38 @@ impl IpcClient {
     }
 
     /// Send the frames of one message (each its header, body, and a NUL if `true`), retrying a
-    /// full ring or the server's flow control until the wall-clock second `deadline` (`None`:
-    /// as long as connected). The bytes sent, or `Err` with `crm_ipc_send`'s value when it must
-    /// return at once (0 for a connection found closed, as Pacemaker's framing gives).
-    fn push_frames(
-        &mut self,
-        frames: &[([u8; HEADER_SIZE], &[u8], bool)],
-        deadline: Option<Until>,
-    ) -> Result<i32, i32> {
+    /// full ring or the server's flow control until `deadline` (`None`: as long as connected).
+    /// The bytes sent, or `Err` with `crm_ipc_send`'s value when it must return at once (0 for
+    /// a connection found closed, as Pacemaker's framing gives).
+    fn push_frames(&mut self, frames: &Frames<'_>, deadline: Option<Instant>) -> Result<i32, i32> {
         let mut total = 0i32;
         let mut first = true;
         for (header, body, nul) in frames {
             let parts: [&[u8]; 3] = [header, body, if *nul { b"\0" } else { b"" }];
             let n = loop {
-                if let Some(d) = deadline {
-                    // right after the full check before, what is known suffices; a retry (full
-                    // ring, flow control) asks the kernel again, so that a dead server ends it
-                    let up = if first {
-                        self.seems_connected()
-                    } else {
-                        self.connected()
-                    };
-                    first = false;
-                    if !up {
-                        return Err(0);
-                    }
-                    match self.conn.as_mut().map(|c| c.send(&parts)) {
-                        Some(Ok(n)) => break n as i32,
-                        Some(Err(e)) if e.errno() == libc::EAGAIN && !d.passed() => {
-                            // the server's flow control or a full ring: give it a moment
-                            std::thread::sleep(Duration::from_millis(1));
-                        }
-                        Some(Err(e)) => break -e.errno(),
-                        None => return Err(0),
-                    }
+                // right after the full check before, what is known suffices; a retry (full ring,
+                // flow control) asks the kernel again, so that a dead server ends it
+                let up = if first {
+                    self.seems_connected()
                 } else {
-                    match self.conn.as_mut().map(|c| c.send(&parts)) {
-                        Some(Ok(n)) => break n as i32,
-                        Some(Err(e)) if e.errno() == libc::EAGAIN && self.connected() => {
-                            std::thread::sleep(Duration::from_millis(1));
-                        }
-                        Some(Err(e)) => break -e.errno(),
-                        None => break -libc::ENOTCONN,
+                    self.connected()
+                };
+                first = false;
+                if !up {
+                    return if deadline.is_some() {
+                        Err(0)
+                    } else {
+                        Ok(-libc::ENOTCONN)
+                    };
+                }
+                match self.conn.as_mut().map(|c| c.send(&parts)) {
+                    Some(Ok(n)) => break n as i32,
+                    Some(Err(e)) if e.errno() == libc::EAGAIN && !passed(deadline) => {
+                        // the server's flow control or a full ring: give it a moment
+                        std::thread::sleep(Duration::from_millis(1));
                     }
+                    Some(Err(e)) => break -e.errno(),
+                    None => return Err(0),
                 }
             };
             if n <= 0 {
@@ -1122,57 +1022,65 @@ impl IpcClient {
         Ok(total)
     }
 
-    /// Take, and drop, whatever waits on the response channel (replies to requests that
-    /// wanted none): each frame shows the server's layout, as any message of its does.
-    pub(crate) fn drain_responses(&mut self) {
-        while let Ok((_, _)) = self.receive_response(Some(Duration::ZERO), None) {}
-    }
-
     /// Receive one response frame (libqb's `qb_ipcc_recv`), taken as [`Inbox::take`] does,
-    /// parts of the reply to `want` put together: its size on the wire and how taking it went,
-    /// or the errno.
+    /// parts of the reply to `want` put together: its size on the wire, its id (libqb's, the
+    /// same in every layout; `None` when the frame is too short to have one) and how taking it
+    /// went, or the errno.
     fn receive_response(
         &mut self,
         wait: Option<Duration>,
         want: Option<i32>,
-    ) -> Result<(usize, Result<Took, FrameError>), i32> {
+    ) -> Result<Received, i32> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(libc::ENOTCONN);
         };
         let inbox = &mut self.inbox;
-        conn.recv_response(wait, |m| (m.len(), inbox.take(m, Channel::Response(want))))
-            .map_err(|e| e.errno())
+        conn.recv_response(wait, |m| {
+            let id = m
+                .get(..4)
+                .map(|b| i32::from_ne_bytes(b.try_into().expect("4 bytes")));
+            (m.len(), id, inbox.take(m, Channel::Response(want)))
+        })
+        .map_err(|e| e.errno())
     }
 
-    /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until the wall-clock
-    /// second `deadline` (`None`: as long as connected), its parts put together. Replies to older
-    /// requests are dropped. Returns (standard code, `crm_ipc_send`'s value: the size of the
-    /// reply frame, or of the whole split reply with one header; whether a frame is in the
-    /// buffer). `later`: the second copy of a request written [`Writing::Either`], sent when
-    /// its time comes unless a message of the server showed the 3.0.0 layout first (at once
-    /// when one showed 3.0.1's: such a daemon dropped the first copy).
+    /// Take, and drop, whatever waits on the response channel (replies to requests that
+    /// wanted none): each frame shows the server's layout, as any message of its does.
+    pub(crate) fn drain_responses(&mut self) {
+        while self.receive_response(Some(Duration::ZERO), None).is_ok() {}
+    }
+
+    /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until `deadline` (`None`:
+    /// as long as connected), its parts put together. Replies to earlier requests are dropped;
+    /// a frame that cannot be a reply ends the wait (see [`send_within`](Self::send_within)).
+    /// Returns (standard code, `crm_ipc_send`'s value: the size of the reply frame, or of the
+    /// whole split reply with one header; whether a frame is in the buffer). `later`: the second
+    /// copy of a request written [`Writing::Either`], sent when its time comes unless a message
+    /// of the server showed the 3.0.0 layout first (at once when one showed 3.0.1's: such a
+    /// daemon dropped the first copy).
     fn reply_to(
         &mut self,
         id: i32,
-        deadline: Option<Until>,
+        deadline: Option<Instant>,
         mut later: Option<Later<'_>>,
     ) -> (i32, i32, bool) {
         let mut bytes: i32;
         loop {
-            let mut slice = deadline.map_or(Duration::from_secs(1), |d| d.slice());
+            let mut slice =
+                left(deadline).map_or(Duration::from_secs(1), |l| l.min(Duration::from_secs(1)));
             if let Some(l) = &later {
-                slice = slice.min(l.at.saturating_duration_since(std::time::Instant::now()));
+                slice = slice.min(l.at.saturating_duration_since(Instant::now()));
             }
             match self.receive_response(Some(slice), Some(id)) {
                 // a part of the reply: the rest is to come, within the deadline
-                Ok((_, Ok(Took::Part))) => {
-                    if deadline.is_some_and(|d| d.passed()) {
+                Ok((_, _, Ok(Took::Part))) => {
+                    if passed(deadline) {
                         bytes = -libc::ETIMEDOUT;
                         break;
                     }
                     continue;
                 }
-                Ok((n, taken)) => {
+                Ok((n, frame_id, taken)) => {
                     bytes = n as i32;
                     match taken {
                         Err(FrameError::Decompress(e)) => {
@@ -1186,16 +1094,30 @@ impl IpcClient {
                                 "Decompression failed: {} | rc={code}",
                                 rc::describe(code)
                             );
+                            self.inbox.replies.reset();
                             return (code, bytes, true);
                         }
-                        Err(e) => {
-                            // not a message Pacemaker could read either: drop it and wait on
+                        Err(e) if frame_id.is_some_and(|f| f < id) => {
+                            // an earlier request's reply, broken as well: dropped
                             log!(
                                 Level::Error,
                                 "internal_ipc_get_reply",
-                                "Discarding unusable reply from {} IPC: {e:?}",
+                                "Discarding unusable old reply {} from {} IPC: {e:?}",
+                                frame_id.unwrap_or_default(),
                                 self.name
                             );
+                        }
+                        Err(e) => {
+                            // what comes on the response channel now is this request's answer:
+                            // it cannot be used, and nothing else will come
+                            log!(
+                                Level::Error,
+                                "internal_ipc_get_reply",
+                                "Unusable reply from {} IPC to request {id} ({n} bytes): {e:?}",
+                                self.name
+                            );
+                            self.inbox.replies.reset();
+                            return (libc::EBADMSG, -libc::EBADMSG, false);
                         }
                         Ok(Took::Whole(h)) if h.id == id => {
                             if h.size as usize != n {
@@ -1241,7 +1163,7 @@ impl IpcClient {
                     // a 2.1 or 3.0.0 daemon: it has the first copy
                     Some(Layout::Compressed) => false,
                     Some(Layout::Multipart) => true,
-                    None => std::time::Instant::now() >= l.at,
+                    None => Instant::now() >= l.at,
                 };
                 if !send && self.inbox.expected().is_none() {
                     later = Some(l);
@@ -1259,7 +1181,7 @@ impl IpcClient {
                     }
                 }
             }
-            if deadline.is_some_and(|d| d.passed()) {
+            if passed(deadline) {
                 break;
             }
         }

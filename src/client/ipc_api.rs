@@ -492,10 +492,20 @@ const ANNOUNCED_REPLY_WAIT: Duration = Duration::from_secs(5);
 /// `pcmk__send_ipc_request`: send, and in sync mode dispatch the reply (and the events it
 /// announces) before returning. A standard code.
 pub fn send_request(cell: &impl ApiCell, req: &Request) -> i32 {
+    send_request_within(cell, req, None)
+}
+
+/// As [`send_request`], a sync-mode request waiting at most `limit` in all (`None`: Pacemaker's
+/// 5 s for the reply, then as long again for the events it announces).
+pub fn send_request_within(cell: &impl ApiCell, req: &Request, limit: Option<Duration>) -> i32 {
+    let start = Instant::now();
     let sent = cell.with(|api| {
         let flags = api.flags_for(req);
         let ipc = api.ipc().ok_or(libc::EINVAL)?;
-        let s = ipc.send(Some(&req.text), flags, 0);
+        let s = match limit {
+            Some(t) => ipc.send_within(Some(&req.text), flags, Some(t)),
+            None => ipc.send(Some(&req.text), flags, 0),
+        };
         if s.rc < 0 {
             return Err(rc::legacy2rc(s.rc));
         }
@@ -516,7 +526,10 @@ pub fn send_request(cell: &impl ApiCell, req: &Request) -> i32 {
     let Some(doc) = doc else { return rc::OK };
     let mut more = dispatch_document(cell, &doc);
     drop(doc);
-    let deadline = Instant::now() + ANNOUNCED_REPLY_WAIT;
+    let deadline = match limit {
+        Some(t) => start + t,
+        None => Instant::now() + ANNOUNCED_REPLY_WAIT,
+    };
     while more {
         let step = cell.with(|api| {
             let ipc = api.ipc().ok_or(-(libc::ENOMSG as i64))?;
@@ -530,8 +543,12 @@ pub fn send_request(cell: &impl ApiCell, req: &Request) -> i32 {
                             events: libc::POLLIN,
                             revents: 0,
                         };
+                        let ms = deadline
+                            .saturating_duration_since(Instant::now())
+                            .as_millis()
+                            .clamp(1, 100) as i32;
                         // SAFETY: one valid pollfd.
-                        unsafe { libc::poll(&mut p, 1, 100) };
+                        unsafe { libc::poll(&mut p, 1, ms) };
                     }
                     Err(n)
                 }

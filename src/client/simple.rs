@@ -122,10 +122,15 @@ impl Client {
     }
 
     /// Send `xml` and wait for the daemon's reply on the response channel (`timeout` `None`:
-    /// as long as the daemon is there). Replies to earlier requests that timed out are skipped.
+    /// as long as the daemon is there; the limit is kept to the millisecond). Replies to
+    /// earlier requests that timed out are skipped when they come; the client goes on after any
+    /// error but `ENOTCONN`.
     ///
-    /// Errors: `ETIMEDOUT`; `EALREADY` while the reply to an earlier timed-out request has not
-    /// come; `ENOTCONN`; `EMSGSIZE` when the request cannot be compressed into the buffer.
+    /// Errors: `ETIMEDOUT`; `EBADMSG` at once for an answer that cannot be a reply (too short
+    /// for Pacemaker's header, sizes that do not add up, no NUL, parts that do not fit
+    /// together); `pcmk_rc_bad_input` (−2024, [`rc::RC_BAD_INPUT`]) or `EFBIG` for one that
+    /// cannot be decompressed; `ENOTCONN`; `EMSGSIZE` when the request cannot be compressed into
+    /// the buffer.
     pub fn request(&mut self, xml: &str, timeout: Option<Duration>) -> Result<Message, Error> {
         let sent = self
             .ipc

@@ -122,6 +122,32 @@ impl HostileServer {
     }
 }
 
+impl HostileServer {
+    /// A hostile server serving a Pacemaker daemon's service `name` in `layout`, alone in a
+    /// network namespace of its own (enter it with [`in_netns`]; no node can be asked there, so
+    /// the client learns the layout from the server's answer). Needs root (`None` otherwise).
+    pub fn start_daemon(name: &str, layout: &str) -> Option<HostileServer> {
+        if unsafe { libc::geteuid() } != 0 {
+            return None;
+        }
+        let mut cmd = Command::new("unshare");
+        cmd.arg("--net")
+            .arg(hostile_server_binary())
+            .args([name, layout])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd
+            .spawn()
+            .expect("start the hostile server in a namespace");
+        let pid = ready_pid(&mut child);
+        Some(HostileServer {
+            name: name.to_owned(),
+            pid,
+            child: Some(child),
+        })
+    }
+}
+
 impl Drop for HostileServer {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -196,13 +196,19 @@ void pcmk_free_ipc_event(struct iovec *event);
 /**
  * Send an XML message; with `crm_ipc_client_response` in `flags`, wait for its reply.
  *
- * `ms_timeout` 0 means 5 seconds, negative means no limit.
+ * `ms_timeout` 0 means 5 seconds, negative means no limit; the limit holds for the whole call,
+ * to the millisecond (3.0.0 counts whole seconds of the wall clock from each step).
  *
  * # Returns
  * When a reply was waited for: the size of the reply frame received (header included), or a
  * negative errno (`-ETIMEDOUT`, `-ENOTCONN`, ...); otherwise the bytes sent or a negative errno.
- * `-ENOTCONN` when not connected, `-EALREADY` when an earlier reply is still awaited, `-EINVAL`
- * for a NULL message, `-EMSGSIZE` when the message cannot be compressed into the buffer.
+ * `-ENOTCONN` when not connected, `-EINVAL` for a NULL message, `-EMSGSIZE` when the message
+ * cannot be compressed into the buffer, `-EBADMSG` at once for an answer that cannot be a
+ * reply (too short for the header, sizes that do not add up, no NUL, parts that do not fit
+ * together). A reply that cannot be decompressed is received (its size returned, `*reply`
+ * NULL), as in 3.0.0. After a call that ended at its limit the object sends the next request at
+ * once (3.0.0 refuses it with `-EALREADY` until the late reply comes), and drops that late
+ * reply by its id.
  * `*reply` (if `reply` is not NULL) is set only when a reply frame was received: a new libxml2
  * tree (free it with `xmlFreeDoc(r->doc)`), or NULL if the reply did not parse.
  *
