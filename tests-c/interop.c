@@ -6,12 +6,17 @@
  *
  * prints "ok" (exit 0) or "FAIL: why" (exit 1). Every wait is bounded (the caller also puts a
  * time limit on the whole run: a client that waits for a reply that never comes is a failure).
+ * The fencer and executor capabilities go through Pacemaker's own client libraries (libstonithd,
+ * liblrmd 3.0.0), which reach the daemons through crm_ipc_*: libcrmcommon's, or this library's
+ * when it is linked first.
  */
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_client_compat.h>
 #include <crm/common/ipc_controld.h>
 #include <crm/common/ipc_pacemakerd.h>
 #include <crm/common/ipc_schedulerd.h>
+#include <crm/lrmd.h>
+#include <crm/stonith-ng.h>
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>
@@ -274,6 +279,53 @@ static int watcher_capability(void)
     return good >= 3 ? (printf("ok\n"), 0) : fail("fewer than 3 pings answered in 10 s");
 }
 
+/* --- the fencer and the executor, through libstonithd and liblrmd --------------------------- */
+
+static int fencer_capability(void)
+{
+    stonith_t *st = stonith_api_new();
+    stonith_key_value_t *devices = NULL;
+    int rc;
+
+    if (st == NULL) {
+        return fail("stonith_api_new");
+    }
+    rc = st->cmds->connect(st, "pcmkrs-interop", NULL);
+    if (rc == pcmk_ok) {
+        /* a synchronous call: the one a fencer that misreads its flags aborts on */
+        rc = st->cmds->query(st, st_opt_sync_call, NULL, &devices, 10);
+        stonith_key_value_freeall(devices, 1, 1);
+        st->cmds->disconnect(st);
+    }
+    stonith_api_delete(st);
+    return rc >= 0 ? (printf("ok\n"), 0) : fail("register or device query refused or not answered");
+}
+
+static int executor_capability(void)
+{
+    lrmd_t *l = lrmd_api_new();
+    lrmd_rsc_info_t *info = NULL;
+    int rc;
+
+    if (l == NULL) {
+        return fail("lrmd_api_new");
+    }
+    rc = l->cmds->connect(l, "pcmkrs-interop", NULL);
+    if (rc == pcmk_ok) {
+        rc = l->cmds->register_rsc(l, "pcmkrs-interop", "ocf", "pacemaker", "Dummy", 0);
+    }
+    if (rc == pcmk_ok) {
+        info = l->cmds->get_rsc_info(l, "pcmkrs-interop", 0);
+        l->cmds->unregister_rsc(l, "pcmkrs-interop", 0);
+    }
+    if (info != NULL) {
+        lrmd_free_rsc_info(info);
+    }
+    l->cmds->disconnect(l);
+    lrmd_api_delete(l);
+    return info != NULL ? (printf("ok\n"), 0) : fail("register or resource query refused or not answered");
+}
+
 int main(int argc, char **argv)
 {
     const char *cap = argc > 1 ? argv[1] : "";
@@ -312,6 +364,10 @@ int main(int argc, char **argv)
         return purge_capability();
     } else if (!strcmp(cap, "watcher")) {
         return watcher_capability();
+    } else if (!strcmp(cap, "fencer")) {
+        return fencer_capability();
+    } else if (!strcmp(cap, "executor")) {
+        return executor_capability();
     }
     return fail("unknown capability");
 }

@@ -195,3 +195,33 @@ fn a_request_to_a_stand_alone_daemon_that_never_answers_ends_at_its_limit() {
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_large_request_that_wants_no_answer_reaches_a_daemon_of_either_release_once() {
+    // no answer can tell which copy was read: both go at once, each read by its release alone
+    for (layout, acted, dropped) in [("compressed", 1, 3), ("multipart", 3, 1)] {
+        let Some((server, log, dir)) = daemon(layout) else {
+            eprintln!("not root: no network namespace; skipped");
+            return;
+        };
+        in_netns(server.pid, || {
+            let mut c = IpcClient::new("cib_rw", 0);
+            assert_eq!(c.connect(), 0);
+            let big = format!("<big v=\"{}\"/>", "x".repeat(300_000));
+            let sent = c.send(Some(big.as_bytes()), 0, 5000);
+            assert!(sent.rc > 0, "{sent:?}");
+            // the echo of what the daemon read comes back as responses (one per frame it took)
+            assert!(
+                common::eventually(|| {
+                    let f = fate(&log, last_id(&log));
+                    f.iter().filter(|l| l.starts_with("acted")).count() == acted
+                        && f.iter().filter(|l| *l == "dropped").count() == dropped
+                }),
+                "{layout}: {:?}",
+                fate(&log, last_id(&log))
+            );
+        });
+        drop(server);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -843,13 +843,15 @@ impl IpcClient {
                         }),
                     )
                 } else {
-                    // nothing will answer: what 3.0.0 would send, marked for its layout alone
+                    // no answer is awaited, so none can tell which copy the daemon read: both go
+                    // at once, one after the other
                     log!(
                         Level::Debug,
                         "crm_ipc_send",
-                        "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's, marked for it alone",
+                        "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's and in 3.0.1's, each marked for its own readers",
                         self.name
                     );
+                    old.extend(new);
                     (old, None)
                 }
             }
