@@ -35,7 +35,7 @@
  *   close        the connection dropped, no reply
  *
  * Served as "pacemakerd", a ping that wants a reply is answered with an ack that announces the
- * real reply, which never comes. Started with PCMKRS_HOSTILE_FLOW=1, libqb's flow control is
+ * real reply, which never comes (one from a client named "apigarbage": with noise, as "garbage"). Started with PCMKRS_HOSTILE_FLOW=1, libqb's flow control is
  * turned on as each connection is made: no request is ever taken (the controller's hello cannot
  * be sent).
  */
@@ -162,6 +162,35 @@ static int send_large(qb_ipcs_connection_t *c, int32_t id, const char *text, siz
 }
 
 
+/* a reply of 200 bytes of noise after libqb's header (its id and size right) */
+static void kase_garbage(qb_ipcs_connection_t *c, int32_t id)
+{
+    unsigned char g[200];
+    int32_t sz = (int32_t) sizeof(g);
+    uint32_t x = 2463534242u;
+
+    for (size_t i = 0; i < sizeof(g); i++) {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        g[i] = (unsigned char) x;
+    }
+    memcpy(g, &id, 4);
+    memcpy(g + 8, &sz, 4);
+    qb_ipcs_response_send(c, g, sizeof(g));
+}
+
+/* the first part of a reply split in two (3.0.1+ layout): a full part of <ok v="ppp... */
+static void send_first_part(qb_ipcs_connection_t *c, int32_t id)
+{
+    static char part[PART - HEADER];
+    unsigned char h[HEADER];
+
+    memset(part, 'p', sizeof(part) - 1);
+    memcpy(part, "<ok v=\"", 7);
+    part[sizeof(part) - 1] = 0;
+    header(h, id, PART, sizeof(part), 0, F_MULTIPART, 1, 0);
+    send_frame(c, 0, h, part, sizeof(part));
+}
+
 static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 {
     const unsigned char *b = data;
@@ -185,6 +214,12 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
         sscanf(k + 15, "%31[^\"]", kase);
     }
 
+    if (!strcmp(name, "pacemakerd") && strstr(text, "crm_task=\"ping\"") && wants_reply
+        && strstr(text, "_apigarbage\"")) {
+        /* noise after libqb's header, as the "garbage" case */
+        kase_garbage(c, id);
+        return 0;
+    }
     if (!strcmp(name, "pacemakerd") && strstr(text, "crm_task=\"ping\"") && wants_reply) {
         /* an ack that announces the real reply (CRM_EX_INDETERMINATE), and nothing after it */
         const char *ack = "<ack function=\"hostile\" line=\"1\" status=\"112\"/>";
@@ -225,23 +260,9 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
         header(h, id, HEADER + 5, 5, 0, 0, 1, 0);
         send_frame(c, 0, h, "<ok/>", 5);
     } else if (!strcmp(kase, "garbage")) {
-        unsigned char g[200];
-        int32_t sz = (int32_t) sizeof(g);
-        uint32_t x = 2463534242u;
-        for (size_t i = 0; i < sizeof(g); i++) {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-            g[i] = (unsigned char) x;
-        }
-        memcpy(g, &id, 4);
-        memcpy(g + 8, &sz, 4);
-        qb_ipcs_response_send(c, g, sizeof(g));
+        kase_garbage(c, id);
     } else if (!strcmp(kase, "badparts") && multipart) {
-        char part[PART - HEADER];
-        memset(part, 'p', sizeof(part) - 1);
-        memcpy(part, "<ok v=\"", 7);
-        part[sizeof(part) - 1] = 0;
-        header(h, id, PART, sizeof(part), 0, F_MULTIPART, 1, 0);
-        send_frame(c, 0, h, part, sizeof(part));
+        send_first_part(c, id);
         header(h, id, HEADER + 4, 4, 0, F_MULTIPART | F_MULTIPART_END, 1, 2);
         send_frame(c, 0, h, "\"/>", 4);
     } else if (!strcmp(kase, "notxml")) {
@@ -276,12 +297,7 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
     } else if (!strcmp(kase, "noreply")) {
         /* nothing */
     } else if (!strcmp(kase, "closemid") && multipart) {
-        char part[PART - HEADER];
-        memset(part, 'p', sizeof(part) - 1);
-        memcpy(part, "<ok v=\"", 7);
-        part[sizeof(part) - 1] = 0;
-        header(h, id, PART, sizeof(part), 0, F_MULTIPART, 1, 0);
-        send_frame(c, 0, h, part, sizeof(part));
+        send_first_part(c, id);
         qb_ipcs_disconnect(c);
     } else if (!strcmp(kase, "flood")) {
         int n = 0;

@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <libxml/tree.h>
 #include "check.h"
+#include "echo_child.h"
 
 int main(int argc, char **argv)
 {
-    char name[64], line[64] = "";
-    int out[2];
+    char name[64];
     pid_t server;
     FILE *from_server;
     crm_ipc_t *c;
@@ -31,16 +31,8 @@ int main(int argc, char **argv)
         DONE();
     }
     snprintf(name, sizeof(name), "pcmkrs-badreply-%d", (int) getpid());
-    if (pipe(out) != 0) return 1;
-    server = fork();
-    if (server == 0) {
-        dup2(out[1], 1);
-        execl(argv[1], argv[1], name, "shm", "0", "raw", (char *) NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    from_server = fdopen(out[0], "r");
-    CHECK(fgets(line, sizeof(line), from_server) && !strncmp(line, "ready", 5), "echo server started");
+    server = start_echo(argv[1], name, "raw", &from_server);
+    CHECK(server > 0, "echo server started");
 
     c = crm_ipc_new(name, 0);
     CHECK(crm_ipc_connect(c), "connect");

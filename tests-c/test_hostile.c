@@ -10,6 +10,7 @@
  *
  *   test_hostile pacemakerd ping         a sync-mode pacemakerd ping (the server answers an ack
  *                                        that announces a reply, and nothing else)
+ *   test_hostile pacemakerd apigarbage   the same, answered with noise
  *   test_hostile pacemakerd impostor     pacemakerd served by a libqb server that runs as
  *                                        nobody: crm_ipc_connect and the daemon API both refuse
  */
@@ -58,7 +59,9 @@ static void api_cb(pcmk_ipc_api_t *api, enum pcmk_ipc_event type, crm_exit_t sta
     events_seen++;
 }
 
-static int ping_case(void)
+/* a sync-mode pacemakerd ping from a client called `who` (the server answers "hostile" with an
+ * ack that announces a reply that never comes, "apigarbage" with noise) */
+static int ping_case(const char *who)
 {
     pcmk_ipc_api_t *api = NULL;
     double t0;
@@ -69,9 +72,10 @@ static int ping_case(void)
     rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
     printf("connect: %d\n", rc);
     t0 = now();
-    rc = pcmk_pacemakerd_api_ping(api, "hostile");
+    rc = pcmk_pacemakerd_api_ping(api, who);
     printf("timing: %.1f s\n", now() - t0);
     printf("ping: %d (%s), %d callbacks\n", rc, strerror(rc), events_seen);
+    printf("connected after it: %d\n", pcmk_ipc_is_connected(api));
     pcmk_free_ipc_api(api);
     return 0;
 }
@@ -131,7 +135,10 @@ int main(int argc, char **argv)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(kase, "ping")) {
-        return ping_case();
+        return ping_case("hostile");
+    }
+    if (!strcmp(kase, "apigarbage")) {
+        return ping_case("apigarbage");
     }
     if (!strcmp(kase, "hello")) {
         return hello_case();

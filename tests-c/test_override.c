@@ -15,11 +15,12 @@
 #include <unistd.h>
 #include <libxml/tree.h>
 #include "check.h"
+#include "echo_child.h"
 
 int main(int argc, char **argv)
 {
-    char name[64], line[64] = "";
-    int out[2], rc, answered;
+    char name[64];
+    int rc, answered;
     pid_t server;
     FILE *from_server;
     crm_ipc_t *c;
@@ -32,16 +33,8 @@ int main(int argc, char **argv)
     }
     answered = strcmp(argv[2], "answered") == 0;
     snprintf(name, sizeof(name), "pcmkrs-override-%d", (int) getpid());
-    if (pipe(out) != 0) return 1;
-    server = fork();
-    if (server == 0) {
-        dup2(out[1], 1);
-        execl(argv[1], argv[1], name, "shm", "0", "multipart", (char *) NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    from_server = fdopen(out[0], "r");
-    CHECK(fgets(line, sizeof(line), from_server) && !strncmp(line, "ready", 5), "echo server started");
+    server = start_echo(argv[1], name, "multipart", &from_server);
+    CHECK(server > 0, "echo server started");
 
     c = crm_ipc_new(name, 0);
     CHECK(crm_ipc_connect(c), "connect");
@@ -54,7 +47,7 @@ int main(int argc, char **argv)
         CHECK(rc == -EBADMSG && reply == NULL,
               "PCMK_IPC_RS_WIRE=%s: no answer the library takes (rc %d)", wire ? wire : "(unset)", rc);
     }
-    if (reply) xmlFreeNode(reply);
+    if (reply) xmlFreeDoc(reply->doc);
     xmlFreeNode(msg);
     crm_ipc_destroy(c);
     kill(server, SIGTERM);

@@ -26,6 +26,23 @@ fn daemon(layout: &str) -> Option<(EchoServer, PathBuf, PathBuf)> {
     Some((server, log, dir))
 }
 
+/// Run `f` with a connection to a fresh daemon stand-in of `layout` (in its namespace) and its
+/// log; skipped (false) when not root.
+fn on_daemon(layout: &str, f: impl FnOnce(&mut IpcClient, &PathBuf) + Send) -> bool {
+    let Some((server, log, dir)) = daemon(layout) else {
+        eprintln!("not root: no network namespace; skipped");
+        return false;
+    };
+    in_netns(server.pid, || {
+        let mut c = IpcClient::new("cib_rw", 0);
+        assert_eq!(c.connect(), 0);
+        f(&mut c, &log)
+    });
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
+    true
+}
+
 /// The lines the server logged for request `id`: "acted" (taken, flags as it read them) or
 /// "dropped".
 fn fate(log: &PathBuf, id: i32) -> Vec<String> {
@@ -55,16 +72,10 @@ fn last_id(log: &PathBuf) -> i32 {
 
 #[test]
 fn a_stand_alone_3_0_0_daemon_gets_each_request_once_and_the_caller_sees_3_0_0s_reply() {
-    let Some((server, log, dir)) = daemon("compressed") else {
-        eprintln!("not root: no network namespace; skipped");
-        return;
-    };
-    in_netns(server.pid, || {
-        let mut c = IpcClient::new("cib_rw", 0);
-        assert_eq!(c.connect(), 0);
+    on_daemon("compressed", |c, log| {
         let t = Instant::now();
         let sent = c.send(Some(b"<first/>"), CLIENT_RESPONSE, 5000);
-        assert!(sent.replied && text(&c) == "<first/>", "{sent:?}");
+        assert!(sent.replied && text(c) == "<first/>", "{sent:?}");
         assert!(
             t.elapsed() < Duration::from_millis(150),
             "{:?}",
@@ -75,106 +86,82 @@ fn a_stand_alone_3_0_0_daemon_gets_each_request_once_and_the_caller_sees_3_0_0s_
         assert_eq!(c.buffer_flags(), CLIENT_RESPONSE);
         // acted on once, in the old layout, marked for it alone (an undefined flag bit); the
         // other copy never went (the answer came first)
-        let id = last_id(&log);
-        assert_eq!(fate(&log, id), ["acted flags=0x202"]);
+        let id = last_id(log);
+        assert_eq!(fate(log, id), ["acted flags=0x202"]);
         // the layout is known: the next request is exactly what 3.0.0 sends
         let sent = c.send(Some(b"<second/>"), CLIENT_RESPONSE, 5000);
-        assert!(sent.replied && text(&c) == "<second/>");
-        assert_eq!(fate(&log, last_id(&log)), ["acted flags=0x200"]);
+        assert!(sent.replied && text(c) == "<second/>");
+        assert_eq!(fate(log, last_id(log)), ["acted flags=0x200"]);
         // and a new connection to the same daemon process knows it too
         let mut d = IpcClient::new("cib_rw", 0);
         assert_eq!(d.connect(), 0);
         assert!(d.send(Some(b"<third/>"), CLIENT_RESPONSE, 5000).replied);
-        assert_eq!(fate(&log, last_id(&log)), ["acted flags=0x200"]);
+        assert_eq!(fate(log, last_id(log)), ["acted flags=0x200"]);
     });
-    drop(server);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_slow_3_0_0_daemon_still_acts_once_on_a_request_sent_in_both_layouts() {
     // the answer comes after the grace: the 3.0.1 copy goes too, and the daemon drops it
-    let Some((server, log, dir)) = daemon("compressed") else {
-        eprintln!("not root: no network namespace; skipped");
-        return;
-    };
-    in_netns(server.pid, || {
-        let mut c = IpcClient::new("cib_rw", 0);
-        assert_eq!(c.connect(), 0);
+    on_daemon("compressed", |c, log| {
         let sent = c.send(Some(br#"<delay ms="600"/>"#), CLIENT_RESPONSE, 5000);
         assert!(
-            sent.replied && text(&c) == r#"<delay ms="600"/>"#,
+            sent.replied && text(c) == r#"<delay ms="600"/>"#,
             "{sent:?}"
         );
         assert_eq!(c.seen_layout(), Some(Layout::Compressed));
         // the dropped copy is logged once the daemon is done with the first
-        let id = last_id(&log);
+        let id = last_id(log);
         assert!(
-            common::eventually(|| fate(&log, id) == ["acted flags=0x202", "dropped"]),
+            common::eventually(|| fate(log, id) == ["acted flags=0x202", "dropped"]),
             "{:?}",
-            fate(&log, id)
+            fate(log, id)
         );
         // the connection goes on in the old layout
         let sent = c.send(Some(b"<next/>"), CLIENT_RESPONSE, 5000);
-        assert!(sent.replied && text(&c) == "<next/>", "{}", text(&c));
-        assert_eq!(fate(&log, last_id(&log)), ["acted flags=0x200"]);
+        assert!(sent.replied && text(c) == "<next/>", "{}", text(c));
+        assert_eq!(fate(log, last_id(log)), ["acted flags=0x200"]);
     });
-    drop(server);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_stand_alone_3_0_1_daemon_is_learned_from_its_answer_and_acts_once() {
-    let Some((server, log, dir)) = daemon("multipart") else {
-        eprintln!("not root: no network namespace; skipped");
-        return;
-    };
-    in_netns(server.pid, || {
-        let mut c = IpcClient::new("cib_rw", 0);
-        assert_eq!(c.connect(), 0);
+    on_daemon("multipart", |c, log| {
         let t = Instant::now();
         let sent = c.send(Some(b"<first/>"), CLIENT_RESPONSE, 5000);
         let took = t.elapsed();
-        assert!(sent.replied && text(&c) == "<first/>", "{sent:?}");
+        assert!(sent.replied && text(c) == "<first/>", "{sent:?}");
         assert_eq!(c.seen_layout(), Some(Layout::Multipart));
         assert_eq!(c.buffer_flags(), CLIENT_RESPONSE);
         // the old copy was dropped unread, the new one acted on: once
-        let id = last_id(&log);
-        assert_eq!(fate(&log, id).len(), 2, "{:?}", fate(&log, id));
-        assert_eq!(fate(&log, id)[0], "dropped");
-        assert!(fate(&log, id)[1].starts_with("acted"));
+        let id = last_id(log);
+        assert_eq!(fate(log, id).len(), 2, "{:?}", fate(log, id));
+        assert_eq!(fate(log, id)[0], "dropped");
+        assert!(fate(log, id)[1].starts_with("acted"));
         // the new copy waited for the grace (200 ms), no longer
         assert!(took >= Duration::from_millis(190), "{took:?}");
         assert!(took < Duration::from_millis(1500), "{took:?}");
         // known now: the next request goes at once, in the new layout alone
         let t = Instant::now();
         let sent = c.send(Some(b"<second/>"), CLIENT_RESPONSE, 5000);
-        assert!(sent.replied && text(&c) == "<second/>");
+        assert!(sent.replied && text(c) == "<second/>");
         assert!(
             t.elapsed() < Duration::from_millis(150),
             "{:?}",
             t.elapsed()
         );
-        let next = last_id(&log);
+        let next = last_id(log);
         assert!(next > id);
-        assert_eq!(fate(&log, next).len(), 1);
-        assert!(fate(&log, next)[0].starts_with("acted"));
+        assert_eq!(fate(log, next).len(), 1);
+        assert!(fate(log, next)[0].starts_with("acted"));
     });
-    drop(server);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_request_to_a_stand_alone_daemon_that_never_answers_ends_at_its_limit() {
     // a daemon that answers later than the caller's limit: the call ends at the limit, the
     // daemon still gets the copy it reads, once
-    let Some((server, log, dir)) = daemon("multipart") else {
-        eprintln!("not root: no network namespace; skipped");
-        return;
-    };
-    in_netns(server.pid, || {
-        let mut c = IpcClient::new("cib_rw", 0);
-        assert_eq!(c.connect(), 0);
+    on_daemon("multipart", |c, log| {
         let t = Instant::now();
         let sent = c.send_within(
             Some(br#"<delay ms="3000"/>"#),
@@ -188,40 +175,30 @@ fn a_request_to_a_stand_alone_daemon_that_never_answers_ends_at_its_limit() {
             t.elapsed()
         );
         // the 3.0.1 daemon had the new copy (sent after the grace) and acts on it once
-        let id = last_id(&log);
-        assert_eq!(fate(&log, id)[0], "dropped");
-        assert!(common::eventually(|| fate(&log, id).len() == 2));
+        let id = last_id(log);
+        assert_eq!(fate(log, id)[0], "dropped");
+        assert!(common::eventually(|| fate(log, id).len() == 2));
     });
-    drop(server);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_large_request_that_wants_no_answer_reaches_a_daemon_of_either_release_once() {
     // no answer can tell which copy was read: both go at once, each read by its release alone
     for (layout, acted, dropped) in [("compressed", 1, 3), ("multipart", 3, 1)] {
-        let Some((server, log, dir)) = daemon(layout) else {
-            eprintln!("not root: no network namespace; skipped");
-            return;
-        };
-        in_netns(server.pid, || {
-            let mut c = IpcClient::new("cib_rw", 0);
-            assert_eq!(c.connect(), 0);
+        on_daemon(layout, |c, log| {
             let big = format!("<big v=\"{}\"/>", "x".repeat(300_000));
             let sent = c.send(Some(big.as_bytes()), 0, 5000);
             assert!(sent.rc > 0, "{sent:?}");
-            // the echo of what the daemon read comes back as responses (one per frame it took)
+            // each frame the daemon took is logged (and echoed), each it dropped too
             assert!(
                 common::eventually(|| {
-                    let f = fate(&log, last_id(&log));
+                    let f = fate(log, last_id(log));
                     f.iter().filter(|l| l.starts_with("acted")).count() == acted
                         && f.iter().filter(|l| *l == "dropped").count() == dropped
                 }),
                 "{layout}: {:?}",
-                fate(&log, last_id(&log))
+                fate(log, last_id(log))
             );
         });
-        drop(server);
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

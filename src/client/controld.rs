@@ -4,7 +4,7 @@
 use super::daemon_client::{unexpected, DaemonClient};
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
 use super::message::{
-    bytes, crm_xml_data, has_reference, new_request, system_name_or, Element, FEATURE_SET,
+    bytes, crm_xml_data, has_reference, system_name_or, Element, Envelope, FEATURE_SET,
 };
 use super::simple::Error;
 use super::text::{attr_int, attr_ll, is_true, owned};
@@ -163,16 +163,15 @@ impl Api {
             .attr("client_name", Some(&client_name))
             .attr("client_uuid", Some(&self.client_uuid))
             .finish();
-        let (e, reference) = new_request(
-            "create_hello_message",
-            server::CONTROLD,
-            &format!("{}_{client_name}", self.client_uuid),
-            None,
-            None,
-            "hello",
-            &[],
-            Some(&options),
-        );
+        let (e, reference) = Envelope {
+            origin: "create_hello_message",
+            server: server::CONTROLD,
+            sender: &format!("{}_{client_name}", self.client_uuid),
+            task: "hello",
+            data: Some(&options),
+            ..Envelope::default()
+        }
+        .request();
         Request {
             text: e.finish(),
             reference: Some(reference),
@@ -204,16 +203,17 @@ impl Api {
         } else {
             "crmd"
         };
-        let (e, reference) = new_request(
-            "create_controller_request",
-            server::CONTROLD,
-            &self.controld_sender(),
-            node,
-            Some(sys_to),
+        let (e, reference) = Envelope {
+            origin: "create_controller_request",
+            server: server::CONTROLD,
+            sender: &self.controld_sender(),
+            host_to: node,
+            sys_to: Some(sys_to),
             task,
             extra,
             data,
-        );
+        }
+        .request();
         Ok(Request {
             text: e.finish(),
             reference: Some(reference),

@@ -11,7 +11,7 @@
 pub use super::attrd::{AttrPair, AttrdReply};
 pub use super::controld::{ControldData, ControldNode, ControldReply};
 use super::ipc::IpcClient;
-use super::message::{new_request, system_name_or, Element};
+use super::message::{system_name_or, Element, Envelope};
 pub use super::pacemakerd::PacemakerdReply;
 pub use super::schedulerd::SchedulerdReply;
 use super::{attrd, controld, pacemakerd, rc, schedulerd};
@@ -397,16 +397,16 @@ impl Api {
                     ("id", (nodeid > 0).then(|| nodeid.to_string())),
                     ("uname", node_name.map(str::to_owned)),
                 ];
-                let (e, reference) = new_request(
-                    "create_purge_node_request",
-                    self.server,
-                    &system_name_or("client"),
-                    None,
-                    ipc_name(self.server),
-                    "rm_node_cache",
-                    &extra,
-                    None,
-                );
+                let (e, reference) = Envelope {
+                    origin: "create_purge_node_request",
+                    server: self.server,
+                    sender: &system_name_or("client"),
+                    sys_to: ipc_name(self.server),
+                    task: "rm_node_cache",
+                    extra: &extra,
+                    ..Envelope::default()
+                }
+                .request();
                 Ok(Request {
                     text: e.finish(),
                     reference: Some(reference),

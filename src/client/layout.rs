@@ -19,7 +19,7 @@
 //!   [`super::IpcClient::set_layout`] override all this.
 
 use super::log::{log, Level};
-use super::message::{reference_for, request_with_reference};
+use super::message::{reference_for, Envelope};
 use crate::wire::Layout;
 use parking_lot::Mutex;
 use std::sync::OnceLock;
@@ -237,17 +237,15 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
             .attr("client_name", Some("pcmk-ipc-rs-probe"))
             .attr("client_uuid", Some(&pid.to_string()))
             .finish();
-        let hello = request_with_reference(
-            "pcmk-ipc-rs",
-            super::ipc_api::server::CONTROLD,
-            &sender,
-            None,
-            None,
-            "hello",
-            &[],
-            Some(&options),
-            &reference_for("hello", &sender, "probe"),
-        );
+        let hello = Envelope {
+            origin: "pcmk-ipc-rs",
+            server: super::ipc_api::server::CONTROLD,
+            sender: &sender,
+            task: "hello",
+            data: Some(&options),
+            ..Envelope::default()
+        }
+        .request_with_reference(&reference_for("hello", &sender, "probe"));
         requests.push(hello.finish());
     }
     let (server, sys_to) = if service == "crmd" {
@@ -255,17 +253,15 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
     } else {
         (super::ipc_api::server::PACEMAKERD, "pacemakerd")
     };
-    let ping = request_with_reference(
-        "pcmk-ipc-rs",
+    let ping = Envelope {
+        origin: "pcmk-ipc-rs",
         server,
-        &sender,
-        None,
-        Some(sys_to),
-        "ping",
-        &[],
-        None,
-        &reference_for("ping", &sender, "probe"),
-    );
+        sender: &sender,
+        sys_to: Some(sys_to),
+        task: "ping",
+        ..Envelope::default()
+    }
+    .request_with_reference(&reference_for("ping", &sender, "probe"));
     requests.push(ping.finish());
     for r in &requests {
         let sent = c.send(Some(r), 0, 5000);

@@ -59,29 +59,67 @@ impl Element {
     }
 }
 
-/// A Pacemaker request message (`pcmk__new_request`): the `message` element and, if `data` is
-/// given, a `crm_xml` wrapper around it. `extra` attributes follow the standard ones.
-#[allow(clippy::too_many_arguments)] // the fields of Pacemaker's message envelope
-pub(crate) fn new_request(
-    origin: &str,
-    server: i32,
-    sender: &str,
-    host_to: Option<&str>,
-    sys_to: Option<&str>,
-    task: &str,
-    extra: &[(&str, Option<String>)],
-    data: Option<&[u8]>,
-) -> (Element, String) {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let reference = reference_for(
-        task,
-        sender,
-        &COUNTER.fetch_add(1, Ordering::Relaxed).to_string(),
-    );
-    let e = request_with_reference(
-        origin, server, sender, host_to, sys_to, task, extra, data, &reference,
-    );
-    (e, reference)
+/// The fields of a Pacemaker request message (`pcmk__new_request`): the `message` element and,
+/// if `data` is given, a `crm_xml` wrapper around it; `extra` attributes follow the standard
+/// ones.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Envelope<'a> {
+    /// The function Pacemaker names as the origin.
+    pub origin: &'a str,
+    /// The daemon (`server::*`): its message type.
+    pub server: i32,
+    pub sender: &'a str,
+    pub host_to: Option<&'a str>,
+    pub sys_to: Option<&'a str>,
+    pub task: &'a str,
+    pub extra: &'a [(&'a str, Option<String>)],
+    pub data: Option<&'a [u8]>,
+}
+
+impl Envelope<'_> {
+    /// The request, with a reference made as Pacemaker makes it (its counter), and that
+    /// reference.
+    pub(crate) fn request(&self) -> (Element, String) {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let reference = reference_for(
+            self.task,
+            self.sender,
+            &COUNTER.fetch_add(1, Ordering::Relaxed).to_string(),
+        );
+        (self.request_with_reference(&reference), reference)
+    }
+
+    /// The request with a reference of the caller's (the library's own requests leave the
+    /// counter of the caller's references alone).
+    pub(crate) fn request_with_reference(&self, reference: &str) -> Element {
+        let Envelope {
+            origin,
+            server,
+            sender,
+            host_to,
+            sys_to,
+            task,
+            extra,
+            data,
+        } = *self;
+        let mut e = Element::new("message")
+            .attr("origin", Some(origin))
+            .attr("t", Some(super::ipc_api::message_type(server)))
+            .attr("subt", Some("request"))
+            .attr("version", Some(FEATURE_SET))
+            .attr("reference", Some(reference))
+            .attr("crm_sys_from", Some(sender))
+            .attr("crm_host_to", host_to)
+            .attr("crm_sys_to", sys_to)
+            .attr("crm_task", Some(task));
+        for (k, v) in extra {
+            e = e.attr(k, v.as_deref());
+        }
+        if let Some(d) = data {
+            e = e.child(&Element::new("crm_xml").child(d).finish());
+        }
+        e
+    }
 }
 
 /// A request's reference as Pacemaker makes it: task, sender, the time in seconds, and `tail`
@@ -93,38 +131,6 @@ pub(crate) fn reference_for(task: &str, sender: &str, tail: &str) -> String {
     format!("{task}-{sender}-{now}-{tail}")
 }
 
-/// As [`new_request`], with a reference of the caller's (the library's own requests leave the
-/// counter of the caller's references alone).
-#[allow(clippy::too_many_arguments)] // the fields of Pacemaker's message envelope
-pub(crate) fn request_with_reference(
-    origin: &str,
-    server: i32,
-    sender: &str,
-    host_to: Option<&str>,
-    sys_to: Option<&str>,
-    task: &str,
-    extra: &[(&str, Option<String>)],
-    data: Option<&[u8]>,
-    reference: &str,
-) -> Element {
-    let mut e = Element::new("message")
-        .attr("origin", Some(origin))
-        .attr("t", Some(super::ipc_api::message_type(server)))
-        .attr("subt", Some("request"))
-        .attr("version", Some(FEATURE_SET))
-        .attr("reference", Some(reference))
-        .attr("crm_sys_from", Some(sender))
-        .attr("crm_host_to", host_to)
-        .attr("crm_sys_to", sys_to)
-        .attr("crm_task", Some(task));
-    for (k, v) in extra {
-        e = e.attr(k, v.as_deref());
-    }
-    if let Some(d) = data {
-        e = e.child(&Element::new("crm_xml").child(d).finish());
-    }
-    e
-}
 /// The sender name Pacemaker 3.0.0 puts in requests: libcrmcommon's `crm_system_name` when the
 /// process has one, `fallback` otherwise.
 pub(crate) fn system_name_or(fallback: &str) -> String {

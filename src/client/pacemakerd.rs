@@ -5,9 +5,7 @@ use super::daemon_client::{unexpected, DaemonClient};
 use super::ipc_api::{
     server, Api, Daemon, Event, Reply, Request, CRM_EX_INDETERMINATE, CRM_EX_PROTOCOL,
 };
-use super::message::{
-    bytes, crm_xml_data, has_reference, is_response, new_request, system_name_or,
-};
+use super::message::{bytes, crm_xml_data, has_reference, is_response, system_name_or, Envelope};
 use super::rc;
 use super::simple::Error;
 use super::text::{attr_ll, scan_ll};
@@ -118,16 +116,15 @@ impl Api {
         // pcmk__ipc_sys_name: the name given, else the program's, else "client"
         let name = ipc_name.map_or_else(|| system_name_or("client"), str::to_owned);
         let sender = format!("{}_{name}", self.client_uuid);
-        let (e, reference) = new_request(
-            "do_pacemakerd_api_call",
-            server::PACEMAKERD,
-            &sender,
-            None,
-            Some("pacemakerd"),
+        let (e, reference) = Envelope {
+            origin: "do_pacemakerd_api_call",
+            server: server::PACEMAKERD,
+            sender: &sender,
+            sys_to: Some("pacemakerd"),
             task,
-            &[],
-            None,
-        );
+            ..Envelope::default()
+        }
+        .request();
         Ok(Request {
             text: e.finish(),
             reference: Some(reference),

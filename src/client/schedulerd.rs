@@ -3,7 +3,7 @@
 
 use super::daemon_client::{unexpected, DaemonClient};
 use super::ipc_api::{parse_server, server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
-use super::message::{crm_xml_data, has_reference, is_response, new_request, system_name_or};
+use super::message::{crm_xml_data, has_reference, is_response, system_name_or, Envelope};
 use super::simple::Error;
 use super::text::owned;
 use crate::xml::{self, Node};
@@ -57,16 +57,16 @@ impl Api {
         if !matches!(self.daemon, Daemon::Schedulerd) {
             return Err(libc::EINVAL);
         }
-        let (e, reference) = new_request(
-            "do_schedulerd_api_call",
-            server::SCHEDULERD,
-            &format!("{}_{}", self.client_uuid, system_name_or("client")),
-            None,
-            Some("pengine"),
-            "pe_calc",
-            &[],
-            cib,
-        );
+        let (e, reference) = Envelope {
+            origin: "do_schedulerd_api_call",
+            server: server::SCHEDULERD,
+            sender: &format!("{}_{}", self.client_uuid, system_name_or("client")),
+            sys_to: Some("pengine"),
+            task: "pe_calc",
+            data: cib,
+            ..Envelope::default()
+        }
+        .request();
         Ok(Request {
             text: e.finish(),
             reference: Some(reference),
