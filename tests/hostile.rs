@@ -101,9 +101,10 @@ fn timed_out(o: &Outcome, kase: &str) {
 /// next request.
 fn refused_at_once(o: &Outcome, kase: &str, code: i32) {
     assert_eq!(o.result, Err(code), "{kase}");
-    // (the bomb takes its server most of a second to make: 100 MiB through bzip2)
+    // (the bomb takes its server about a second to make, 100 MiB through bzip2, more when other
+    // tests share the CPU: for it, "at once" is before the limit)
     let at_once = if kase == "bomb" {
-        TIMEOUT / 2
+        TIMEOUT
     } else {
         Duration::from_millis(200)
     };
