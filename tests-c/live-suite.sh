@@ -151,6 +151,17 @@ echo "live-suite: test_api_beyond (ours only, valgrind memcheck clean): $(tail -
         fi
         echo "live-suite: $t built against Pacemaker 3.0.0's headers and linked with ours: identical too"
     done
+    # a libcrmcommon main-loop source removed with our mainloop_del_ipc_client (no daemon)
+    t=test_mainloop_fd
+    chroot "$root" sh -c "cd $inroot && gcc $cflags -o $t.ref $t.c \$($pc --libs) \
+        && gcc $cflags -o $t.linked $t.c -Wl,--no-as-needed -L$inroot/ours -lpcmk-ipc-rs \$($pc --libs)"
+    chroot "$root" "$inroot/$t.ref" >"$work/$t.ref.out" 2>&1 || echo "exit status $?" >>"$work/$t.ref.out"
+    chroot "$root" env LD_LIBRARY_PATH="$inroot/ours" "$inroot/$t.linked" >"$work/$t.linked.out" 2>&1 \
+        || echo "exit status $?" >>"$work/$t.linked.out"
+    diff -u "$work/$t.ref.out" "$work/$t.linked.out" \
+        || { echo "live-suite: $t: differs from libcrmcommon 3.0.0 (- libcrmcommon, + ours linked first)"; exit 1; }
+    grep -q ' 0 failed' "$work/$t.linked.out" || { cat "$work/$t.linked.out"; exit 1; }
+    echo "live-suite: $t: a libcrmcommon source removed through our mainloop_del_ipc_client as through its own ($(tail -1 "$work/$t.linked.out"))"
     # Pacemaker's own libcib on this library: the program linked with ours ahead of libcib and
     # libcrmcommon (--no-as-needed: the program itself calls none of our functions)
     t=test_cib_client

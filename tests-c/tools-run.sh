@@ -13,10 +13,24 @@
 # The '@' steps (waiting for the cluster to settle, the crm_mon run) use the node's own tools
 # around the tool under test, so that every mode sees the same cluster. PCMKRS_TOOLS_ONLY (tool
 # names) runs the commands of those tools only.
+#
+# In a cluster (inside `scripts/pcmk-node cluster`), PCMKRS_TOOLS_MEMBER names the member the
+# tools run on (a node that is not the DC, a remote node); the runner's own steps then use node1,
+# the DC.
 set -euo pipefail
 mode=$1 out=$(realpath -m "$2")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=${PCMK_NODE_ROOT:?run me inside scripts/pcmk-node run 3.0|sid}
+member=${PCMKRS_TOOLS_MEMBER:-}
+if [ -n "$member" ]; then
+    root=$(cat "${PCMK_LAB_STATE:?PCMKRS_TOOLS_MEMBER: run me inside scripts/pcmk-node cluster}/$member/root")
+    in_node() { "$PCMK_NODE_SCRIPT" on "$member" "$@"; }
+    plain() { "$PCMK_NODE_SCRIPT" on node1 "$@"; }
+else
+    root=${PCMK_NODE_ROOT:?run me inside scripts/pcmk-node run 3.0|sid}
+    in_node() { chroot "$root" "$@"; }
+    # the steps around the tool under test use the node's own tools
+    plain() { "$PCMK_NODE_SCRIPT" tool "$@"; }
+fi
 # the tools' root: the node's, or PCMKRS_TOOLS_ROOT (3.0.0's tools against a newer node: the
 # rolling-upgrade case), mounted here as the node's is (this mount namespace is the node's own)
 if [ -n "${PCMKRS_TOOLS_ROOT:-}" ] && [ "$PCMKRS_TOOLS_ROOT" != "$root" ]; then
@@ -25,7 +39,9 @@ if [ -n "${PCMKRS_TOOLS_ROOT:-}" ] && [ "$PCMKRS_TOOLS_ROOT" != "$root" ]; then
     mountpoint -q "$root/dev" || { mount --bind /dev "$root/dev" && mount --bind /dev/shm "$root/dev/shm"; }
 fi
 mkdir -p "$out"
-work=$(mktemp -d "$root/tmp/pcmkrs-tools.XXXXXX")
+# (under /var/tmp: a cluster member's /tmp is its own)
+work=$(mktemp -d "$root/var/tmp/pcmkrs-tools.XXXXXX")
+chmod 0755 "$work"
 inroot=${work#"$root"}
 trap 'rm -rf "$work"' EXIT
 
@@ -40,8 +56,6 @@ case "$mode" in
     *) echo "tools-run: unknown mode '$mode'" >&2; exit 2 ;;
 esac
 
-# the steps around the tool under test use the node's own tools
-plain() { "$PCMK_NODE_SCRIPT" tool "$@"; }
 idle() { case "$(plain crmadmin -q -S node1 2>&1)" in *S_IDLE*) return 0 ;; esac; return 1; }
 settle() {
     # idle twice with a pause between: the attribute manager writes to the CIB on its own time
@@ -61,7 +75,7 @@ record() {
     cmd=$line
     [ -z "$prefix" ] || cmd="$prefix $cmd"
     set +e
-    chroot "$root" /bin/sh -c "cd /tmp && exec $cmd" >"$work/o" 2>"$work/e"
+    in_node /bin/sh -c "cd /tmp && exec $cmd" >"$work/o" 2>"$work/e"
     local rc=$?
     set -e
     {
@@ -89,7 +103,8 @@ mon() {
     step=$((step + 1))
     cmd=${line//MONFILE/$monfile}
     [ -z "$prefix" ] || cmd="$prefix $cmd"
-    chroot "$root" /bin/sh -c "cd /tmp && exec $cmd" >"$work/o" 2>"$work/e" &
+    # (its pid as the node sees it: in a cluster it runs in the member's pid namespace)
+    in_node /bin/sh -c "cd /tmp && echo \$\$ >$inroot/mon.pid && exec $cmd" >"$work/o" 2>"$work/e" &
     local pid=$! seen=no rc
     sleep 2
     plain crm_attribute -N node1 -l reboot -n mon-probe -v 1 >/dev/null
@@ -99,7 +114,7 @@ mon() {
         fi
         sleep 0.1
     done
-    kill -TERM $pid
+    in_node kill -TERM "$(cat "$work/mon.pid")"
     set +e; wait $pid; rc=$?; set -e
     {
         printf '$ %s\n' "$line"
@@ -149,4 +164,4 @@ if [ -n "${PCMKRS_TOOLS_UPGRADE:-}" ]; then
         set -e
     done
 fi
-echo "tools-run: $mode: $step commands"
+echo "tools-run: $mode${member:+ on $member}: $step commands"

@@ -309,10 +309,14 @@ pub unsafe extern "C" fn mainloop_add_ipc_client(
 const LOG_STDOUT: u32 = 254;
 
 /// Remove a source made by `mainloop_add_ipc_client` (its destroy callback runs, now or after
-/// the current dispatch of that source).
+/// the current dispatch of that source) — or any other `mainloop_io_t`: Pacemaker's own code
+/// also removes with this function sources that libcrmcommon's `mainloop_add_fd` made
+/// (liblrmd's TLS connection to a remote node, `lrmd_tls_disconnect`); those are removed as
+/// libcrmcommon's `mainloop_del_fd` removes them (its GLib source, whose destroy notification
+/// is libcrmcommon's).
 ///
 /// # Safety
-/// `client` is NULL or a source from `mainloop_add_ipc_client` or `pcmk__add_mainloop_ipc`.
+/// `client` is NULL or a `mainloop_io_t` (one of ours, or one of libcrmcommon's).
 #[no_mangle]
 pub unsafe extern "C" fn mainloop_del_ipc_client(client: *mut mainloop_io_t) {
     boundary!((), {
@@ -323,6 +327,12 @@ pub unsafe extern "C" fn mainloop_del_ipc_client(client: *mut mainloop_io_t) {
             if id != 0 {
                 // SAFETY: the watch we registered; its destroy notification frees the object.
                 unsafe { glib_sys::g_source_remove(id) };
+            }
+        // SAFETY: a libcrmcommon mainloop_io_t (# Safety): `source` sits where ours has it.
+        } else if let Some(s) = unsafe { client.as_ref() } {
+            if s.source != 0 {
+                // SAFETY: its GLib source; the destroy notification (libcrmcommon's) frees it.
+                unsafe { glib_sys::g_source_remove(s.source) };
             }
         }
     })
@@ -336,6 +346,7 @@ pub unsafe extern "C" fn mainloop_del_ipc_client(client: *mut mainloop_io_t) {
 pub unsafe extern "C" fn mainloop_get_ipc_client(client: *mut mainloop_io_t) -> *mut crm_ipc_t {
     boundary!(std::ptr::null_mut(), {
         // SAFETY: see # Safety.
-        unsafe { ours(client) }.map_or(std::ptr::null_mut(), |s| s.ipc)
+        // (a libcrmcommon source's field is at the same place: 3.0.0 returns it)
+        unsafe { client.as_ref() }.map_or(std::ptr::null_mut(), |s| s.ipc)
     })
 }
