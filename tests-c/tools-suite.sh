@@ -28,6 +28,8 @@ work=${PCMKRS_TOOLS_REUSE:-$(mktemp -d /tmp/pcmkrs-tools-suite.XXXXXX)}
 [ -n "$results" ] || results=$work/results
 mkdir -p "$results"
 lib=$(realpath "$stage/lib/libpcmk-ipc-rs.so.0")
+# normalise, blocks, log_events, crashes
+. "$here/transcripts.sh"
 
 # the library and the relinked tools, where the chroot's tools can open them
 dir=$(mktemp -d "$root/var/tmp/pcmkrs-tools.XXXXXX")
@@ -56,15 +58,6 @@ run() {
     echo "tools-suite: $name: $((SECONDS - t0)) s"
 }
 
-# masks what differs between any two runs: clock times, run times, epoch seconds
-normalise() {
-    sed -E \
-        -e 's/(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}/<date>/g' \
-        -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}Z?/<date>/g' \
-        -e 's/(exec|queue)-time="[0-9]+ms"/\1-time="<ms>"/g' \
-        -e 's/(name="last-lrm-refresh" value=)"[0-9]+"/\1"<epoch>"/g' \
-        "$1"
-}
 
 if [ -z "${PCMKRS_TOOLS_REUSE:-}" ]; then
     run plain plain
@@ -82,12 +75,6 @@ if [ -z "${PCMKRS_TOOLS_REUSE:-}" ]; then
     unset PCMKRS_TOOLS_ONLY
 fi
 
-# per command: its step number, its tool and a digest of what it printed
-blocks() {
-    awk '/^\$ / { n++; split($0, w, " "); tool[n] = w[2] } { text[n] = text[n] $0 "\n" }
-         END { for (i = 1; i <= n; i++) { printf "%03d %s ", i, tool[i]; fflush();
-               cmd = "md5sum"; printf "%s", text[i] | cmd; close(cmd) } }' "$1" | awk '{ print $1, $2, $3 }'
-}
 normalise "$work/plain/transcript" >"$work/plain.norm"
 blocks "$work/plain.norm" >"$work/plain.blocks"
 commands=$(wc -l <"$work/plain.blocks")
@@ -146,15 +133,6 @@ else
 fi
 
 # the daemons: no warning or error the plain node does not log, no crash, no respawn
-log_events() {
-    # severity warning and above, without time, host, pids, pointers and other numbers
-    { grep -E '[[:space:]](warning|error|crit|emerg|alert): ' "$1" || true; } \
-        | sed -E -e 's/^[A-Z][a-z]{2} [0-9]{2} [0-9:.]+ [^ ]+ //' -e 's/0x[0-9a-f]+/<ptr>/g' -e 's/[0-9]+/N/g' \
-        | sort -u
-}
-crashes() {
-    grep -cE 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$1" || true
-}
 log_events "$work/plain/pacemaker.log" >"$work/plain.events"
 log_events "$work/daemons/pacemaker.log" >"$work/daemons.events"
 new_events=$(comm -13 "$work/plain.events" "$work/daemons.events")

@@ -218,6 +218,13 @@ pub fn probe(wait: Duration) -> Result<Layout, String> {
     Err(why.join("; "))
 }
 
+/// How long the probe waits for the ping's answer once a frame has shown the layout.
+const PROBE_ANSWER_GRACE: Duration = Duration::from_millis(500);
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>), String> {
     let mut c = super::IpcClient::new(service, 0);
     // the probe itself sends only what every release reads alike, with ids of its own
@@ -253,6 +260,7 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
     } else {
         (super::ipc_api::server::PACEMAKERD, "pacemakerd")
     };
+    let ping_reference = reference_for("ping", &sender, "probe");
     let ping = Envelope {
         origin: "pcmk-ipc-rs",
         server,
@@ -261,7 +269,7 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
         task: "ping",
         ..Envelope::default()
     }
-    .request_with_reference(&reference_for("ping", &sender, "probe"));
+    .request_with_reference(&ping_reference);
     requests.push(ping.finish());
     for r in &requests {
         let sent = c.send(Some(r), 0, 5000);
@@ -269,13 +277,29 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
             return Err(format!("send: {}", super::rc::describe(-sent.rc)));
         }
     }
-    let deadline = Instant::now() + wait;
+    let mut deadline = Instant::now() + wait;
+    // The first frame may show the layout before the ping's answer comes (pacemaker-remoted's
+    // proxy acknowledges each request it relays to the cluster): the probe then waits a little
+    // for the answer, so that it does not hang up on a relay that is still on its way (the
+    // proxy logs a warning for each answer it cannot hand over).
+    let mut answered = false;
+    let mut layout_seen_by: Option<Instant> = None;
     loop {
         if let Some(l) = c.seen_layout() {
-            return Ok((l, c.server()));
+            if answered || layout_seen_by.is_some_and(|t| Instant::now() >= t) {
+                return Ok((l, c.server()));
+            }
+            if layout_seen_by.is_none() {
+                let t = Instant::now() + PROBE_ANSWER_GRACE;
+                layout_seen_by = Some(t);
+                deadline = deadline.min(t);
+            }
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
+            if let Some(l) = c.seen_layout() {
+                return Ok((l, c.server()));
+            }
             return Err("no answer".into());
         }
         let Some(fd) = c.fd() else {
@@ -288,7 +312,12 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
         };
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, 1000) as i32) };
-        while c.ready() > 0 && c.read() > 0 {}
+        while c.ready() > 0 && c.read() > 0 {
+            let text = c.text();
+            if contains(text, ping_reference.as_bytes()) {
+                answered = true;
+            }
+        }
         // a server that answers on the response channel (not pacemakerd's way, but any frame
         // of the daemon's shows its layout)
         c.drain_responses();
