@@ -27,22 +27,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 node=$(realpath "$here/../scripts/pcmk-node")
 root=$("$node" build 3.0 --remote)
 "$node" build sid >/dev/null
-results=${2:-}
-# PCMKRS_CLUSTER_REUSE=DIR: compare the runs kept in DIR by an earlier failed invocation, without
-# running them again (to work on the comparison)
-work=${PCMKRS_CLUSTER_REUSE:-$(mktemp -d /tmp/pcmkrs-cluster-suite.XXXXXX)}
-[ -n "$results" ] || results=$work/results
-mkdir -p "$results"
-lib=$(realpath "$stage/lib/libpcmk-ipc-rs.so.0")
-# normalise, blocks, log_events, crashes
+# normalise, blocks, log_events, crashes, suite_start
 . "$here/transcripts.sh"
-
-# the library where the members' tools can open it
-dir=$(mktemp -d "$root/var/tmp/pcmkrs-cluster.XXXXXX")
-trap 'rm -rf "$dir"; [ "${keep:-0}" = 1 ] || [ -n "${PCMKRS_CLUSTER_REUSE:-}" ] || rm -rf "$work"' EXIT
-chmod 0755 "$dir"
-cp "$lib" "$dir/libpcmk-ipc-rs.so.0"
-chmod 0644 "$dir/libpcmk-ipc-rs.so.0"
+# PCMKRS_CLUSTER_REUSE=DIR: compare the runs kept in DIR by an earlier failed invocation, without
+# running them again (to work on the comparison). The library goes into $dir, where the
+# members' tools can open it.
+suite_start cluster PCMKRS_CLUSTER_REUSE "$root" "$stage" "${2:-}"
 
 topology_of() {
     case $1 in

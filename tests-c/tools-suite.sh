@@ -21,22 +21,13 @@ stage=$(realpath "$1")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 node=$(realpath "$here/../scripts/pcmk-node")
 root=$("$node" build 3.0)
-results=${2:-}
-# PCMKRS_TOOLS_REUSE=DIR: compare the runs kept in DIR by an earlier failed invocation, without
-# running them again (to work on the comparison)
-work=${PCMKRS_TOOLS_REUSE:-$(mktemp -d /tmp/pcmkrs-tools-suite.XXXXXX)}
-[ -n "$results" ] || results=$work/results
-mkdir -p "$results"
-lib=$(realpath "$stage/lib/libpcmk-ipc-rs.so.0")
-# normalise, blocks, log_events, crashes
+# normalise, blocks, log_events, crashes, suite_start
 . "$here/transcripts.sh"
-
-# the library and the relinked tools, where the chroot's tools can open them
-dir=$(mktemp -d "$root/var/tmp/pcmkrs-tools.XXXXXX")
-trap 'rm -rf "$dir"; [ "${keep:-0}" = 1 ] || [ -n "${PCMKRS_TOOLS_REUSE:-}" ] || rm -rf "$work"' EXIT
-chmod 0755 "$dir"
+# PCMKRS_TOOLS_REUSE=DIR: compare the runs kept in DIR by an earlier failed invocation, without
+# running them again (to work on the comparison). The library and the relinked tools go into
+# $dir, where the chroot's tools can open them.
+suite_start tools PCMKRS_TOOLS_REUSE "$root" "$stage" "${2:-}"
 inroot=${dir#"$root"}
-cp "$lib" "$dir/libpcmk-ipc-rs.so.0"
 for t in crmadmin cibadmin; do
     cp "$root/usr/sbin/$t" "$dir/$t"
     patchelf --add-needed libpcmk-ipc-rs.so.0 "$dir/$t"

@@ -2,6 +2,26 @@
 # What the suites that compare runs of Pacemaker's tools and daemons share (sourced by
 # tests-c/tools-suite.sh and tests-c/cluster-suite.sh).
 
+# The start of such a suite: NAME, the variable naming an earlier failed invocation's folder to
+# compare again without running (REUSE), the chroot the runs' tools see (ROOT), STAGE_PREFIX and
+# RESULTS_DIR (optional). Sets work (the runs, removed at exit unless kept or reused), results,
+# lib (the staged library) and dir (a folder under ROOT's /var/tmp holding a copy of lib, where
+# the chroot's processes can open it; removed at exit).
+suite_start() {   # name reuse root stage [results]
+    local name=$1 reuse=$2 root=$3
+    lib=$(realpath "$4/lib/libpcmk-ipc-rs.so.0")
+    results=${5:-}
+    work=${!reuse:-$(mktemp -d "/tmp/pcmkrs-$name-suite.XXXXXX")}
+    [ -n "$results" ] || results=$work/results
+    mkdir -p "$results"
+    dir=$(mktemp -d "$root/var/tmp/pcmkrs-$name.XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$dir'; [ \"\${keep:-0}\" = 1 ] || [ -n \"\${$reuse:-}\" ] || rm -rf '$work'" EXIT
+    chmod 0755 "$dir"
+    cp "$lib" "$dir/libpcmk-ipc-rs.so.0"
+    chmod 0644 "$dir/libpcmk-ipc-rs.so.0"
+}
+
 # masks what differs between any two runs: clock times, run times, epoch seconds
 normalise() {
     sed -E \
