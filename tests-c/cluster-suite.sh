@@ -129,22 +129,9 @@ for topo in "${topologies[@]}"; do
     # Crashes, error exits and respawns are counted in the whole log.
     until_mark() { awk '/^=== pcmkrs: / { n++; next } n == 1 { print } n > 1 { exit }' "$1"; }
     for m in "${members[@]}"; do
-        log_events <(until_mark "$work/$P/logs/$m/pacemaker.log") >"$work/$P.$m.events"
-        log_events <(until_mark "$work/$O/logs/$m/pacemaker.log") >"$work/$O.$m.events"
-        new=$(comm -13 "$work/$P.$m.events" "$work/$O.$m.events")
-        cp=$(crashes "$work/$P/logs/$m/pacemaker.log"); co=$(crashes "$work/$O/logs/$m/pacemaker.log")
-        if [ -n "$new" ]; then
-            say "$m: on this library the daemons logged what they did not on libcrmcommon alone:"
-            echo "$new"; fail=1
-        elif [ "$co" -gt "$cp" ]; then
-            say "$m: a daemon crashed, exited with an error or was respawned on this library:"
-            grep -E 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$work/$O/logs/$m/pacemaker.log"
-            fail=1
-        else
-            say "$m: no warning, error, crash or respawn beyond libcrmcommon alone's" \
-                "($(wc -l <"$work/$P.$m.events") kinds of warning alone, $(wc -l <"$work/$O.$m.events") on this library;" \
-                "$(wc -l <"$work/$O/logs/$m/pacemaker.log") log lines)"
-        fi
+        compare_logs "cluster-suite: $topo: $m:" "$work/$P/logs/$m/pacemaker.log" "$work/$O/logs/$m/pacemaker.log" \
+            <(until_mark "$work/$P/logs/$m/pacemaker.log") <(until_mark "$work/$O/logs/$m/pacemaker.log") \
+            "$work/$topo.$m" || fail=1
     done
 
     # the rolling upgrade: 3.0.0's tools on node3 (3.0.3) answer on the library as on node2

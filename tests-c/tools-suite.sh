@@ -124,22 +124,8 @@ else
 fi
 
 # the daemons: no warning or error the plain node does not log, no crash, no respawn
-log_events "$work/plain/pacemaker.log" >"$work/plain.events"
-log_events "$work/daemons/pacemaker.log" >"$work/daemons.events"
-new_events=$(comm -13 "$work/plain.events" "$work/daemons.events")
-crashes_plain=$(crashes "$work/plain/pacemaker.log")
-crashes_ours=$(crashes "$work/daemons/pacemaker.log")
-if [ -n "$new_events" ]; then
-    echo "tools-suite: the daemons on our library logged what the plain node did not:"
-    echo "$new_events"; fail=1
-elif [ "$crashes_ours" -gt "$crashes_plain" ]; then
-    echo "tools-suite: a daemon on our library crashed or exited with an error:"
-    grep -E 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$work/daemons/pacemaker.log"
-    fail=1
-else
-    echo "tools-suite: daemons: no warning, error, crash or respawn beyond the plain node's" \
-        "($(wc -l <"$work/plain.events") kinds of warning on both, $(wc -l <"$work/daemons/pacemaker.log") log lines)"
-fi
+compare_logs "tools-suite: daemons:" "$work/plain/pacemaker.log" "$work/daemons/pacemaker.log" \
+    "$work/plain/pacemaker.log" "$work/daemons/pacemaker.log" "$work/daemons" || fail=1
 
 # valgrind: per command, errors, and the definitely, indirectly and possibly lost bytes and
 # blocks, summed over its processes. Blocks are compared, bytes shown: what the tools leak holds

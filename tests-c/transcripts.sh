@@ -52,3 +52,27 @@ log_events() {
 crashes() {
     grep -cE 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$1" || true
 }
+
+# The daemons' logs of two runs, on libcrmcommon alone (PLAIN) and on this library (OURS): no kind
+# of warning or error in OURS_PART that PLAIN_PART lacks (the whole logs, or the windows of them
+# that are compared), no more crashes, error exits or respawns in OURS than in PLAIN. Says what it
+# found after SAY; fails on a difference. The kinds go to OUT.plain.events and OUT.ours.events.
+compare_logs() {   # say plain ours plain-part ours-part out
+    local say=$1 plain=$2 ours=$3 out=$6 new cp co
+    log_events "$4" >"$out.plain.events"
+    log_events "$5" >"$out.ours.events"
+    new=$(comm -13 "$out.plain.events" "$out.ours.events")
+    cp=$(crashes "$plain"); co=$(crashes "$ours")
+    if [ -n "$new" ]; then
+        echo "$say on this library the daemons logged what they did not on libcrmcommon alone:"
+        echo "$new"
+        return 1
+    elif [ "$co" -gt "$cp" ]; then
+        echo "$say a daemon crashed, exited with an error or was respawned on this library:"
+        grep -E 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$ours"
+        return 1
+    fi
+    echo "$say no warning, error, crash or respawn beyond libcrmcommon alone's" \
+        "($(wc -l <"$out.plain.events") kinds of warning alone, $(wc -l <"$out.ours.events") on this library;" \
+        "$(wc -l <"$ours") log lines)"
+}
