@@ -1048,8 +1048,13 @@ impl IpcClient {
 
     /// Take, and drop, whatever waits on the response channel (replies to requests that
     /// wanted none): each frame shows the server's layout, as any message of its does.
-    pub(crate) fn drain_responses(&mut self) {
-        while self.receive_response(Some(Duration::ZERO), None).is_ok() {}
+    /// Each whole message's text goes to `seen`.
+    pub(crate) fn drain_responses(&mut self, mut seen: impl FnMut(&[u8])) {
+        while let Ok(r) = self.receive_response(Some(Duration::ZERO), None) {
+            if matches!(r.2, Ok(Took::Whole(_))) {
+                seen(self.text());
+            }
+        }
     }
 
     /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until `deadline` (`None`:

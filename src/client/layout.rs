@@ -278,15 +278,17 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
         }
     }
     let mut deadline = Instant::now() + wait;
-    // The first frame may show the layout before the ping's answer comes (pacemaker-remoted's
-    // proxy acknowledges each request it relays to the cluster): the probe then waits a little
-    // for the answer, so that it does not hang up on a relay that is still on its way (the
-    // proxy logs a warning for each answer it cannot hand over).
+    // The first frame may show the layout before the ping's answer comes: pacemaker-remoted's
+    // proxy acknowledges each request it relays to the cluster with an ack that announces the
+    // answer (status 112, CRM_EX_INDETERMINATE). Then, and only then, the probe waits a little
+    // for the answer, so that it does not hang up on a relay still on its way (the proxy logs
+    // a warning for each answer it cannot hand over).
     let mut answered = false;
+    let mut announced = false;
     let mut layout_seen_by: Option<Instant> = None;
     loop {
         if let Some(l) = c.seen_layout() {
-            if answered || layout_seen_by.is_some_and(|t| Instant::now() >= t) {
+            if answered || !announced || layout_seen_by.is_some_and(|t| Instant::now() >= t) {
                 return Ok((l, c.server()));
             }
             if layout_seen_by.is_none() {
@@ -312,15 +314,22 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
         };
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, 1000) as i32) };
-        while c.ready() > 0 && c.read() > 0 {
-            let text = c.text();
+        let mut seen = |text: &[u8]| {
             if contains(text, ping_reference.as_bytes()) {
                 answered = true;
+            } else if text.starts_with(b"<ack") && contains(text, b"status=\"112\"") {
+                announced = true;
+            } else {
+                // anything else: no answer announced, the probe has what it came for
+                answered = true;
             }
+        };
+        while c.ready() > 0 && c.read() > 0 {
+            seen(c.text());
         }
         // a server that answers on the response channel (not pacemakerd's way, but any frame
-        // of the daemon's shows its layout)
-        c.drain_responses();
+        // of the daemon's shows its layout; remoted's ack comes there)
+        c.drain_responses(&mut seen);
         if !c.connected() && c.seen_layout().is_none() {
             return Err("disconnected".into());
         }
