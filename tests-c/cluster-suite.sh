@@ -156,18 +156,10 @@ for topo in "${topologies[@]}"; do
     table
     table "| tool | commands | on node2 (not the DC) | on remote1 (Pacemaker Remote) |"
     table "|---|---|---|---|"
-    for tool in crmadmin crm_node cibadmin crm_attribute attrd_updater crm_standby crm_failcount \
-                crm_resource crm_ticket crm_verify crm_simulate crm_mon stonith_admin; do
+    for tool in "${table_tools[@]}"; do
         n=$(awk -v t="$tool" '$2 == t' "$work/$P.node2.blocks" | wc -l)
         [ "$n" -gt 0 ] || continue
-        cell() {
-            if awk -v t="$tool" '$2 == t { found = 1 } END { exit !found }' "$work/$topo.$1.differs"; then
-                echo "differs"
-            else
-                echo "identical"
-            fi
-        }
-        table "| \`$tool\` | $n | $(cell node2) | $(cell remote1) |"
+        table "| \`$tool\` | $n | $(tool_cell "$tool" "$work/$topo.node2.differs") | $(tool_cell "$tool" "$work/$topo.remote1.differs") |"
     done
     table
     table "| the scenario (checks) | libcrmcommon alone | this library everywhere |"

@@ -162,17 +162,10 @@ fi
 {
     echo "| tool | commands | preloaded | relinked | daemons on pcmk-ipc-rs | valgrind (errors / bytes lost, alone → with us) |"
     echo "|---|---|---|---|---|---|"
-    for tool in crmadmin crm_node cibadmin crm_attribute attrd_updater crm_standby crm_failcount \
-                crm_resource crm_ticket crm_verify crm_simulate crm_mon stonith_admin; do
+    for tool in "${table_tools[@]}"; do
         n=$(awk -v t="$tool" '$2 == t' "$work/plain.blocks" | wc -l)
         [ "$n" -gt 0 ] || continue
-        cell() {   # identical for this tool's commands in run $1?
-            if awk -v t="$tool" '$2 == t { found = 1 } END { exit !found }' "$work/$1.differs"; then
-                echo "differs"
-            else
-                echo "identical"
-            fi
-        }
+        cell() { tool_cell "$tool" "$work/$1.differs"; }   # this tool's commands in run $1
         rel=$(case $tool in crmadmin|cibadmin) cell relink ;; *) echo "—" ;; esac)
         steps=$(awk -v t="$tool" '$2 == t { print $1 }' "$work/plain.blocks")
         vp=$(echo "$steps" | join - "$work/vg.plain" 2>/dev/null | awk '{ e += $2; l += $3 } END { print e + 0 " / " l + 0 }')

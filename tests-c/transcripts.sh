@@ -39,6 +39,18 @@ blocks() {
                cmd = "md5sum"; printf "%s", text[i] | cmd; close(cmd) } }' "$1" | awk '{ print $1, $2, $3 }'
 }
 
+# the tools of tests-c/tools-sequence.txt, in the order of the suites' tables
+table_tools=(crmadmin crm_node cibadmin crm_attribute attrd_updater crm_standby crm_failcount
+             crm_resource crm_ticket crm_verify crm_simulate crm_mon stonith_admin)
+# a table's cell: whether a command of TOOL is among those a run's DIFFERS file lists
+tool_cell() {   # tool differs-file
+    if awk -v t="$1" '$2 == t { found = 1 } END { exit !found }' "$2"; then
+        echo "differs"
+    else
+        echo "identical"
+    fi
+}
+
 # the daemons' log: what it says at warning and above
 log_events() {
     # severity warning and above, without time, host, pids, pointers, libqb's shared-memory

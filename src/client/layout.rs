@@ -285,16 +285,16 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
     // a warning for each answer it cannot hand over).
     let mut answered = false;
     let mut announced = false;
-    let mut layout_seen_by: Option<Instant> = None;
+    let mut grace_set = false;
     loop {
         if let Some(l) = c.seen_layout() {
-            if answered || !announced || layout_seen_by.is_some_and(|t| Instant::now() >= t) {
+            if answered || !announced {
                 return Ok((l, c.server()));
             }
-            if layout_seen_by.is_none() {
-                let t = Instant::now() + PROBE_ANSWER_GRACE;
-                layout_seen_by = Some(t);
-                deadline = deadline.min(t);
+            if !grace_set {
+                // (when it passes, the deadline below returns the layout)
+                deadline = deadline.min(Instant::now() + PROBE_ANSWER_GRACE);
+                grace_set = true;
             }
         }
         let left = deadline.saturating_duration_since(Instant::now());
