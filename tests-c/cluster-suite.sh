@@ -63,12 +63,12 @@ if [ -z "${PCMKRS_CLUSTER_REUSE:-}" ]; then
     done
 fi
 
-fail=0
 : >"$results/table.md"
 table() { echo "$*" >>"$results/table.md"; }
 for topo in "${topologies[@]}"; do
     P=plain-$topo O=ours-$topo
     say() { echo "cluster-suite: $topo: $*"; }
+    fails() { failed "cluster-suite: $topo: $*"; }
 
     # the tools' transcripts, command by command
     for m in node2 remote1; do
@@ -91,9 +91,8 @@ for topo in "${topologies[@]}"; do
         if [ ! -s "$work/$topo.$m.differs" ]; then
             say "$m: all $n commands print what they print on libcrmcommon alone"
         else
-            say "$m: $(wc -l <"$work/$topo.$m.differs") of $n commands differ:"
+            fails "$m: $(wc -l <"$work/$topo.$m.differs") of $n commands differ: $(tr '\n' ' ' <"$work/$topo.$m.differs")"
             diff -u "$work/$P.$m.norm" "$work/$O.$m.norm" || true
-            fail=1
         fi
     done
 
@@ -105,17 +104,17 @@ for topo in "${topologies[@]}"; do
         sed -E 's/cli-ban-remote1-on-node[0-9]+/cli-ban-remote1-on-<node>/; s/(for resource remote1 on |running on |from running on |even if )node[0-9]+/\1<node>/' \
             "$work/$name/scenario" >"$work/$name.scenario"
         no=$(grep -c ': no$' "$work/$name.scenario" || true)
-        [ "$no" = 0 ] || { say "$name: checks failed:"; grep ': no$' "$work/$name.scenario"; fail=1; }
+        [ "$no" = 0 ] || fails "$name: checks failed: $(grep ': no$' "$work/$name.scenario" | tr '\n' '|')"
         # the checks' names, and the tools' output without the checks
         sed -En 's/: (yes|no|no — .*)$//p' "$work/$name.scenario" >"$work/$name.checks"
         grep -Ev ': (yes|no|no — .*)$' "$work/$name.scenario" >"$work/$name.said" || true
     done
-    if grep -q ': no — ' "$work/$O.scenario"; then say "$O: checks not done"; grep ': no — ' "$work/$O.scenario"; fail=1; fi
+    if grep -q ': no — ' "$work/$O.scenario"; then fails "$O: checks not done: $(grep ': no — ' "$work/$O.scenario" | tr '\n' '|')"; fi
     checks=$(wc -l <"$work/$O.checks")
     if ! diff -u "$work/$P.checks" "$work/$O.checks"; then
-        say "the scenario's checks differ (- libcrmcommon alone, + this library)"; fail=1
+        fails "the scenario's checks differ (- libcrmcommon alone, + this library; above)"
     elif ! diff -u "$work/$P.said" "$work/$O.said"; then
-        say "the tools said other things during the scenario (- libcrmcommon alone, + this library)"; fail=1
+        fails "the tools said other things during the scenario (- libcrmcommon alone, + this library; above)"
     else
         say "the scenario: all $checks checks passed on this library ($(grep -c ': yes$' "$work/$P.scenario") on libcrmcommon alone), the tools said the same"
     fi
@@ -127,11 +126,27 @@ for topo in "${topologies[@]}"; do
     # than existing configuration"); after, node1's daemons race each other out, the others
     # see the DC go in one order or another, the members stop at once: races in either run.
     # Crashes, error exits and respawns are counted in the whole log.
-    until_mark() { awk '/^=== pcmkrs: / { n++; next } n == 1 { print } n > 1 { exit }' "$1"; }
+    # pacemaker-remoted relaying a controller's reply that came after the tool on remote1 stopped
+    # waiting for it ("Could not proxy IPC to client ...: Broken pipe") is crm_resource
+    # --cleanup/--refresh exiting before every node's controller answered: a race of the tool
+    # on either library (a clean-clone run logged it once on libcrmcommon alone in one topology,
+    # once on this library in the other, both in those steps). As often as the sequence has such
+    # commands (4) it is dropped from both; more often (a line per command, as the layout probe
+    # caused when it did not wait for its answer) it is a new kind.
+    late_reply='Could not proxy IPC to client .*: Broken pipe'
+    late_replies=$(grep -c -E '^crm_resource --(cleanup|refresh)' "$here/tools-sequence.txt")
+    until_mark() {
+        awk '/^=== pcmkrs: / { n++; next } n == 1 { print } n > 1 { exit }' "$1" >"$1.part"
+        if [ "$(grep -c -E "$late_reply" "$1.part")" -le "$late_replies" ]; then
+            grep -v -E "$late_reply" "$1.part" || true
+        else
+            cat "$1.part"
+        fi
+    }
     for m in "${members[@]}"; do
         compare_logs "cluster-suite: $topo: $m:" "$work/$P/logs/$m/pacemaker.log" "$work/$O/logs/$m/pacemaker.log" \
             <(until_mark "$work/$P/logs/$m/pacemaker.log") <(until_mark "$work/$O/logs/$m/pacemaker.log") \
-            "$work/$topo.$m" || fail=1
+            "$work/$topo.$m" || true
     done
 
     # the rolling upgrade: 3.0.0's tools on node3 (3.0.3) answer on the library as on node2
@@ -145,7 +160,7 @@ for topo in "${topologies[@]}"; do
         if diff -u "$work/$topo.upgrade.node2" "$work/$topo.upgrade.node3"; then
             say "upgrade: 3.0.0's tools on this library get from node3's daemons (3.0.3) what they get from node2's (3.0.0): all $ncmd commands"
         else
-            say "upgrade: 3.0.0's tools on this library get from node3's daemons other than from node2's (- node2, + node3)"; fail=1
+            fails "upgrade: 3.0.0's tools on this library get from node3's daemons other than from node2's (- node2, + node3; above)"
         fi
         alone_failed=$(grep -c '^--- exit [1-9]' "$work/$P/upgrade/node3-alone" || true)
         say "upgrade: the same tools on libcrmcommon 3.0.0 alone against node3's daemons: $alone_failed of $ncmd fail"
@@ -184,5 +199,4 @@ for topo in "${topologies[@]}"; do
     table
 done
 cat "$results/table.md"
-[ $fail = 0 ] || { keep=1; echo "cluster-suite: FAILED (runs kept in $work)"; exit 1; }
-echo "cluster-suite: passed"
+suite_end cluster-suite

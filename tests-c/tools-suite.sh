@@ -69,7 +69,6 @@ fi
 normalise "$work/plain/transcript" >"$work/plain.norm"
 blocks "$work/plain.norm" >"$work/plain.blocks"
 commands=$(wc -l <"$work/plain.blocks")
-fail=0
 # the transcript of run $2 against that of run $1: the steps whose output differs (a missing
 # step counts as different), in $2.differs
 compare() {
@@ -78,9 +77,8 @@ compare() {
     if [ ! -s "$work/$2.differs" ]; then
         echo "tools-suite: $2: all $commands commands print what they print $3"
     else
-        echo "tools-suite: $2: $(wc -l <"$work/$2.differs") of $commands commands differ from the $1 run:"
+        failed "tools-suite: $2: $(wc -l <"$work/$2.differs") of $commands commands differ from the $1 run: $(tr '\n' ' ' <"$work/$2.differs")"
         diff -u "$work/$1.norm" "$work/$2.norm" || true
-        fail=1
     fi
 }
 for name in preload relink daemons valgrind valgrind-preload; do
@@ -102,14 +100,14 @@ commands_saved=$commands; commands=$upgrade_commands
 compare upgrade-ref upgrade "with 3.0.0's tools against Pacemaker $(chroot "$("$node" build sid)" pacemakerd --version | head -1 | awk '{print $2}')'s daemons as on a 3.0.0 node"
 commands=$commands_saved
 if grep -q 'exit 0$' "$work/upgrade/alone"; then
-    echo "tools-suite: upgrade: libcrmcommon 3.0.0 alone unexpectedly works against the newer daemons:"; cat "$work/upgrade/alone"; fail=1
+    failed "tools-suite: upgrade: libcrmcommon 3.0.0 alone unexpectedly works against the newer daemons: $(tr '\n' ';' <"$work/upgrade/alone")"
 else
     echo "tools-suite: upgrade: the same tools on libcrmcommon 3.0.0 alone fail: $(tr '\n' ';' <"$work/upgrade/alone")"
 fi
 if diff -u "$work/upgrade/crm_resource.file" "$work/upgrade/crm_resource.preloaded"; then
     echo "tools-suite: upgrade: crm_resource 3.0.0 reads the newer CIB as from a file, without IPC: $(head -2 "$work/upgrade/crm_resource.file" | tr '\n' ' ')"
 else
-    echo "tools-suite: upgrade: crm_resource reads the newer CIB differently through the library than from a file"; fail=1
+    failed "tools-suite: upgrade: crm_resource reads the newer CIB differently through the library than from a file (above)"
 fi
 # Under valgrind the tools run many times slower, which changes what some print (crm_resource
 # --refresh may get its reply before it says it waits for one): there, the exit statuses must
@@ -120,12 +118,12 @@ done
 if diff -u "$work/valgrind.exits" "$work/valgrind-preload.exits"; then
     echo "tools-suite: valgrind-preload: every exit status is the one on libcrmcommon alone under valgrind"
 else
-    echo "tools-suite: under valgrind, exit statuses differ (- libcrmcommon alone, + with our library)"; fail=1
+    failed "tools-suite: under valgrind, exit statuses differ (- libcrmcommon alone, + with our library; above)"
 fi
 
 # the daemons: no warning or error the plain node does not log, no crash, no respawn
 compare_logs "tools-suite: daemons:" "$work/plain/pacemaker.log" "$work/daemons/pacemaker.log" \
-    "$work/plain/pacemaker.log" "$work/daemons/pacemaker.log" "$work/daemons" || fail=1
+    "$work/plain/pacemaker.log" "$work/daemons/pacemaker.log" "$work/daemons" || true
 
 # valgrind: per command, errors, and the definitely, indirectly and possibly lost bytes and
 # blocks, summed over its processes. Blocks are compared, bytes shown: what the tools leak holds
@@ -153,7 +151,7 @@ vg_lost_ours=$(awk '{ l += $3 } END { print l + 0 }' "$work/vg.preload")
 vg_blocks_plain=$(awk '{ b += $4 } END { print b + 0 }' "$work/vg.plain")
 vg_blocks_ours=$(awk '{ b += $4 } END { print b + 0 }' "$work/vg.preload")
 if [ -n "$vg_worse" ]; then
-    echo "tools-suite: under valgrind our library adds:"; echo "$vg_worse"; fail=1
+    failed "tools-suite: under valgrind our library adds: $(echo "$vg_worse" | tr '\n' ';')"
 else
     echo "tools-suite: valgrind: errors $vg_errors_plain on libcrmcommon alone, $vg_errors_ours with our library; lost $vg_lost_plain bytes in $vg_blocks_plain blocks and $vg_lost_ours in $vg_blocks_ours"
 fi
@@ -174,5 +172,4 @@ fi
     done
 } >"$results/table.md"
 cat "$results/table.md"
-[ $fail = 0 ] || { keep=1; echo "tools-suite: FAILED (runs kept in $work)"; exit 1; }
-echo "tools-suite: passed"
+suite_end tools-suite

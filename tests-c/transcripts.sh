@@ -20,6 +20,26 @@ suite_start() {   # name reuse root stage [results]
     chmod 0755 "$dir"
     cp "$lib" "$dir/libpcmk-ipc-rs.so.0"
     chmod 0644 "$dir/libpcmk-ipc-rs.so.0"
+    fail=0
+    : >"$work/why"
+}
+
+# A failure: says it, sets fail, and keeps it for suite_end, which repeats the failures last (a
+# log that keeps only its head and tail still shows why)
+failed() {   # line...
+    echo "$*"
+    echo "$*" >>"$work/why"
+    fail=1
+}
+# The end of such a suite (NAME): exits 1, the failures repeated, if any was found
+suite_end() {   # name
+    if [ "$fail" != 0 ]; then
+        keep=1
+        echo "$1: FAILED (runs kept in $work):"
+        sed 's/^/  /' "$work/why"
+        exit 1
+    fi
+    echo "$1: passed"
 }
 
 # masks what differs between any two runs: clock times, run times, epoch seconds
@@ -68,7 +88,7 @@ crashes() {
 # The daemons' logs of two runs, on libcrmcommon alone (PLAIN) and on this library (OURS): no kind
 # of warning or error in OURS_PART that PLAIN_PART lacks (the whole logs, or the windows of them
 # that are compared), no more crashes, error exits or respawns in OURS than in PLAIN. Says what it
-# found after SAY; fails on a difference. The kinds go to OUT.plain.events and OUT.ours.events.
+# found after SAY; a difference is failed (above) and returns 1. The kinds go to OUT.plain.events and OUT.ours.events.
 compare_logs() {   # say plain ours plain-part ours-part out
     local say=$1 plain=$2 ours=$3 out=$6 new cp co
     log_events "$4" >"$out.plain.events"
@@ -76,11 +96,11 @@ compare_logs() {   # say plain ours plain-part ours-part out
     new=$(comm -13 "$out.plain.events" "$out.ours.events")
     cp=$(crashes "$plain"); co=$(crashes "$ours")
     if [ -n "$new" ]; then
-        echo "$say on this library the daemons logged what they did not on libcrmcommon alone:"
+        failed "$say on this library the daemons logged what they did not on libcrmcommon alone: $(echo "$new" | head -5 | tr '\n' '|')"
         echo "$new"
         return 1
     elif [ "$co" -gt "$cp" ]; then
-        echo "$say a daemon crashed, exited with an error or was respawned on this library:"
+        failed "$say a daemon crashed, exited with an error or was respawned on this library ($co, $cp alone):"
         grep -E 'exited with status [1-9]|terminated with signal|dumped core|Respawning|Assertion' "$ours"
         return 1
     fi
