@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# A large cluster's CIB on this library, by hand (not yet in scripts/test):
+# A large cluster's CIB on this library (a step of scripts/test):
 #   tests-c/cluster-bigcib.sh STAGE_PREFIX
 # Three 3.0.0 nodes (scripts/pcmk-node cluster) with this library under every daemon; a CIB of
 # 1,000 Dummy resources (stopped; each with a 1,700-byte parameter) and 100 location constraints,
-# over 2 MiB; startup probes off, so that the nodes do not run 3,000 agents. On each node,
+# over 2 MiB (tests-c/bigcib-xml.py); startup probes off, so that the nodes do not run 3,000 agents. On each node,
 # `cibadmin -Q`, `crm_mon -1 --output-as=xml` and `crm_resource --list` three times each, on
 # libcrmcommon alone and with the library preloaded: outputs compared (crm_mon's last_update
 # time masked), the median time of each printed.
@@ -19,23 +19,7 @@ case "${2:-}" in
         trap 'rm -rf "$dir"' EXIT
         chmod 0755 "$dir"
         cp "$stage/lib/libpcmk-ipc-rs.so.0" "$dir/"
-        python3 - "$dir" <<'EOF'
-import sys
-d = sys.argv[1]
-with open(d + "/resources.xml", "w") as f:
-    f.write("<resources>")
-    for i in range(1000):
-        f.write(f'<primitive id="big{i}" class="ocf" provider="pacemaker" type="Dummy">'
-                f'<meta_attributes id="big{i}-meta"><nvpair id="big{i}-tr" name="target-role" value="Stopped"/></meta_attributes>'
-                f'<instance_attributes id="big{i}-ia"><nvpair id="big{i}-fake" name="fake" value="{"x" * 1700}"/></instance_attributes>'
-                f'<operations><op id="big{i}-mon" name="monitor" interval="10s"/></operations></primitive>')
-    f.write("</resources>")
-with open(d + "/constraints.xml", "w") as f:
-    f.write("<constraints>")
-    for i in range(100):
-        f.write(f'<rsc_location id="loc{i}" rsc="big{i}" node="node{1 + i % 3}" score="{i}"/>')
-    f.write("</constraints>")
-EOF
+        "$here/bigcib-xml.py" "$dir"
         chmod 0644 "$dir"/*
         PCMKRS_BIGCIB_DIR=${dir#"$root"} PCMKRS_BIGCIB_HOST=$dir "$node" cluster --node 3.0 --node 3.0 --node 3.0 \
             --preload "$stage/lib/libpcmk-ipc-rs.so.0" -- "$0" "$stage" __run
@@ -74,4 +58,9 @@ for n in node1 node2 node3; do
         echo "| $n | \`$cmd\` | ${t[alone]} ms | ${t[ours]} ms | $same ($(wc -c <"$host/alone.1") bytes) |"
     done
 done
+if [ $fail = 0 ]; then
+    echo "bigcib: passed: every output on this library is the one on libcrmcommon alone, on every node"
+else
+    echo "bigcib: FAILED: the rows marked 'differs' above"
+fi
 exit $fail
