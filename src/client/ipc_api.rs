@@ -595,10 +595,26 @@ pub fn dispatch_pending(cell: &impl ApiCell) {
     }
 }
 
+/// What a main-loop source does after a dispatch (`dispatch_source`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStep {
+    /// Stays.
+    Keep,
+    /// Goes: its connection closed (the service's name; 3.0.0's main loop logs it as an error).
+    Closed(String),
+    /// Goes: the descriptor hung up, or there is no connection any more.
+    Gone,
+}
+
 /// Main-loop mode: read and dispatch up to `max` messages from the source's connection (even
 /// one the API object was detached from meanwhile, as 3.0.0's source goes on reading). Returns
-/// whether the source should stay.
-pub fn dispatch_source(cell: &impl ApiCell, readable: bool, hangup: bool, max: usize) -> bool {
+/// whether the source stays, and if not, why.
+pub fn dispatch_source(
+    cell: &impl ApiCell,
+    readable: bool,
+    hangup: bool,
+    max: usize,
+) -> SourceStep {
     if readable {
         for _ in 0..max {
             // 3.0.0 stops its batch at the first read that returns nothing
@@ -615,10 +631,17 @@ pub fn dispatch_source(cell: &impl ApiCell, readable: bool, hangup: bool, max: u
             }
         }
     }
-    let connected = cell
-        .with(|api| api.source_ipc().map(|c| c.connected()))
+    let state = cell
+        .with(|api| {
+            api.source_ipc()
+                .map(|c| (c.connected(), c.name().to_owned()))
+        })
         .flatten();
-    connected == Some(true) && !hangup
+    match state {
+        Some((false, name)) => SourceStep::Closed(name),
+        Some((true, _)) if !hangup => SourceStep::Keep,
+        _ => SourceStep::Gone,
+    }
 }
 
 /// Disconnect (poll/sync, or a gone main-loop source) and deliver the disconnect event.

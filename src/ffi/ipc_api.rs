@@ -8,7 +8,7 @@
 //! is released by its GLib source's destroy notification, as in Pacemaker 3.0.0.
 
 use super::{attrd, controld, opt_str, pacemakerd, schedulerd, watch_fd};
-use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Reply, Request};
+use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Reply, Request, SourceStep};
 use crate::client::log::{log, Level};
 use crate::client::rc;
 use glib_sys::{gboolean, gpointer, GIOChannel, GIOCondition};
@@ -383,14 +383,20 @@ unsafe extern "C" fn source_dispatch(
         let readable = condition & glib_sys::G_IO_IN != 0;
         let hangup =
             condition & (glib_sys::G_IO_HUP | glib_sys::G_IO_NVAL | glib_sys::G_IO_ERR) != 0;
-        let keep = enter(data.cast(), |h| {
+        match enter(data.cast(), |h| {
             ipc_api::dispatch_source(h, readable, hangup, 10)
-        })
-        .unwrap_or(false);
-        if keep {
-            glib_sys::GTRUE
-        } else {
-            glib_sys::GFALSE
+        }) {
+            Some(SourceStep::Keep) => glib_sys::GTRUE,
+            Some(SourceStep::Closed(name)) => {
+                // as 3.0.0's main loop says it of the connection under its API object
+                log!(
+                    Level::Error,
+                    "mainloop_gio_callback",
+                    "Connection to {name} closed | client={data:p} condition={condition}"
+                );
+                glib_sys::GFALSE
+            }
+            _ => glib_sys::GFALSE,
         }
     })
 }
