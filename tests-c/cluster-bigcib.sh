@@ -33,7 +33,11 @@ on() { "$PCMK_NODE_SCRIPT" on "$@"; }
 on node1 crm_attribute -t crm_config -n enable-startup-probes -v false
 on node1 cibadmin -C -o resources -x "$d/resources.xml"
 on node1 cibadmin -C -o constraints -x "$d/constraints.xml"
-until on node1 crmadmin -q -S node1 2>&1 | grep -q S_IDLE; do sleep 1; done
+for i in $(seq 121); do
+    on node1 crmadmin -q -S node1 2>&1 | grep -q S_IDLE && break
+    [ "$i" -lt 121 ] || { echo "bigcib: FAILED: the DC not idle 120 s after the CIB was loaded"; exit 1; }
+    sleep 1
+done
 echo "bigcib: the CIB: $(on node1 cibadmin -Q | wc -c) bytes, $(on node1 crm_resource --list | grep -c 'Stopped (disabled)') resources"
 fail=0
 echo "| node | command | libcrmcommon alone (median of 3) | this library (median of 3) | output |"

@@ -77,6 +77,21 @@ static void reset(const char *why)
 
 static void *timer(void *unused);
 
+/* a child of the process that holds the device: the lock free (the timer thread that may have
+ * held it is not there), the device not its own (sbd's servants never touch it) */
+static void forked_child(void)
+{
+    pthread_mutex_init(&lock, NULL);
+    wd_fd = -1;
+    wd_timeout = 0;
+    timer_started = 0;
+}
+
+__attribute__((constructor)) static void setup(void)
+{
+    pthread_atfork(NULL, NULL, forked_child);
+}
+
 /* the timer runs in the process that feeds (sbd may open the device, then fork) */
 static void ensure_timer_locked(void)
 {
@@ -152,7 +167,7 @@ int open(const char *path, int flags, ...)
     if (real_open == NULL) {
         real_open = dlsym(RTLD_NEXT, "open");
     }
-    if (flags & (O_CREAT | O_TMPFILE)) {
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
         va_list ap;
 
         va_start(ap, flags);
@@ -209,9 +224,13 @@ int ioctl(int fd, unsigned long request, ...)
     if (fd < 0 || fd != wd_fd) {
         return real_ioctl(fd, request, arg);
     }
+    if (arg == NULL) {
+        errno = EFAULT;
+        return -1;
+    }
     switch (request) {
     case WDIOC_SETTIMEOUT:
-        if (arg == NULL || *(int *)arg <= 0) {
+        if (*(int *)arg <= 0) {
             errno = EINVAL;
             return -1;
         }
@@ -221,7 +240,9 @@ int ioctl(int fd, unsigned long request, ...)
         note("armed: %d s", *(int *)arg);
         return 0;
     case WDIOC_GETTIMEOUT:
+        pthread_mutex_lock(&lock);
         *(int *)arg = wd_timeout;
+        pthread_mutex_unlock(&lock);
         return 0;
     case WDIOC_KEEPALIVE:
         pthread_mutex_lock(&lock);
