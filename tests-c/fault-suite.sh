@@ -44,7 +44,13 @@ INNER
 export STAGE_LIB=$stage/lib
 prog=$build/tests-c/test_daemon_faults
 t0=$SECONDS
-"$node" run 3.0 -- bash "$work/inner.sh" "$prog" "$work" kill-cib stop-daemons vg:kill-cib vg:stop-daemons node-stops | tee "$work/a.log"
+# A fresh node for each kill of the CIB manager: the controller exits with it, and pacemakerd
+# respawns it only if its own check of corosync (a new CPG connection) succeeds at that moment;
+# once in CI it did not ("Not respawning subdaemon pacemaker-controld until cluster returns", on
+# libcrmcommon alone), and the next step found no controller.
+"$node" run 3.0 -- bash "$work/inner.sh" "$prog" "$work" kill-cib | tee "$work/a.log"
+"$node" run 3.0 -- bash "$work/inner.sh" "$prog" "$work" vg:kill-cib | tee -a "$work/a.log"
+"$node" run 3.0 -- bash "$work/inner.sh" "$prog" "$work" stop-daemons vg:stop-daemons node-stops | tee -a "$work/a.log"
 "$node" run 3.0 -- bash "$work/inner.sh" "$prog" "$work" vg:kill-pacemakerd | tee "$work/b.log"
 "$node" run 3.0 -- bash "$work/inner.sh" "$prog" "$work" kill-pacemakerd | tee "$work/c.log"
 if [ -n "$table" ]; then

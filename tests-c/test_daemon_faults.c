@@ -57,6 +57,24 @@ static pid_t server_pid(const char *service)
     return pid;
 }
 
+/* Signals one daemon, never a process group: a pid of 0 or less (a daemon not found) would
+ * reach this test's own group (kill(0, SIGSTOP) stops the suite itself), so it sends nothing
+ * and says so. */
+static int signal_daemon(pid_t pid, int sig)
+{
+    if (pid <= 0) {
+        printf("no daemon to send signal %d to (pid %d)\n", sig, (int) pid);
+        return -1;
+    }
+    return kill(pid, sig);
+}
+
+static pid_t pacemakerd_pid(void)
+{
+    const char *pid = getenv("PCMK_NODE_PACEMAKERD_PID");
+    return pid ? (pid_t) atoi(pid) : server_pid("pacemakerd");
+}
+
 static xmlNode *cib_query(void)
 {
     xmlNode *q = xmlNewNode(NULL, (const xmlChar *) "cib_command");
@@ -96,7 +114,7 @@ static void *killer(void *arg)
     (void) arg;
     usleep(300000);
     killed_at = now();
-    kill(victim, SIGKILL);
+    signal_daemon(victim, SIGKILL);
     return NULL;
 }
 
@@ -134,13 +152,14 @@ static int kill_cib(void)
 
     victim = server_pid("cib_rw");
     CHECK(victim > 0, "kill-cib: the CIB manager's pid");
+    if (victim <= 0) return 1;
     /* a second connection on the main loop, which must see the loss */
     src = mainloop_add_ipc_client("cib_ro", G_PRIORITY_DEFAULT, 0, NULL, &cbs);
     CHECK(src != NULL, "kill-cib: a main-loop connection to cib_ro");
     c = crm_ipc_new("cib_rw", 0);
     CHECK(crm_ipc_connect(c), "kill-cib: connect");
     /* the daemon stopped first, so that the query certainly waits when the kill comes */
-    kill(victim, SIGSTOP);
+    signal_daemon(victim, SIGSTOP);
     pthread_create(&t, NULL, killer, NULL);
     rc = crm_ipc_send(c, q, crm_ipc_client_response, 10000, &reply);
     done = now();
@@ -213,15 +232,15 @@ static int stop_daemons(void)
         pid_t p = server_pid("cib_rw");
         crm_ipc_t *c = crm_ipc_new("cib_rw", 0);
         xmlNode *q = cib_query(), *reply = NULL;
-        CHECK(crm_ipc_connect(c), "stop: connect to the CIB manager");
-        kill(p, SIGSTOP);
+        CHECK(p > 0 && crm_ipc_connect(c), "stop: connect to the CIB manager (pid %d)", (int) p);
+        signal_daemon(p, SIGSTOP);
         t0 = now();
         rc = crm_ipc_send(c, q, crm_ipc_client_response, 2000, &reply);
         took = now() - t0;
         printf("timing: stopped CIB manager: %.2f s\n", took);
         CHECK(rc == -ETIMEDOUT && reply == NULL, "stop: the CIB query times out: %d", rc);
         CHECK(took >= 2.0 && took <= 2.2, "stop: within crm_ipc_send's limit");
-        kill(p, SIGCONT);
+        signal_daemon(p, SIGCONT);
         /* the next request is answered (its late reply dropped by its id) */
         rc = crm_ipc_send(c, q, crm_ipc_client_response, 5000, &reply);
         CHECK(rc > 0 && reply != NULL, "stop: after SIGCONT the next query is answered: %d", rc);
@@ -239,8 +258,13 @@ static int stop_daemons(void)
 
         pcmk_new_ipc_api(&api, s);
         pcmk_register_ipc_callback(api, api_cb, NULL);
-        CHECK(pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync) == 0, "stop: connect to %s", name);
-        kill(p, SIGSTOP);
+        rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
+        CHECK(p > 0 && rc == 0, "stop: connect to %s (pid %d): %d", name, (int) p, rc);
+        if (p <= 0 || rc != 0) {
+            pcmk_free_ipc_api(api);
+            continue;
+        }
+        signal_daemon(p, SIGSTOP);
         t0 = now();
         rc = s == pcmk_ipc_pacemakerd ? pcmk_pacemakerd_api_ping(api, "faults")
                                       : pcmk_controld_api_ping(api, NULL);
@@ -248,7 +272,7 @@ static int stop_daemons(void)
         printf("timing: stopped %s: %.2f s\n", name, took);
         CHECK(rc == ETIMEDOUT, "stop: the %s ping times out: %d (%s)", name, rc, strerror(rc));
         CHECK(took >= 5.0 && took <= 5.5, "stop: within the 5 s limit");
-        kill(p, SIGCONT);
+        signal_daemon(p, SIGCONT);
         pcmk_free_ipc_api(api);
         rc = api_ping(s, &took);
         CHECK(rc == 0, "stop: after SIGCONT a new %s ping is answered: %d", name, rc);
@@ -259,15 +283,20 @@ static int stop_daemons(void)
         pcmk_ipc_api_t *api = NULL;
         pcmk_new_ipc_api(&api, pcmk_ipc_attrd);
         pcmk_register_ipc_callback(api, api_cb, NULL);
-        CHECK(pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync) == 0, "stop: connect to attrd");
-        kill(p, SIGSTOP);
+        rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
+        CHECK(p > 0 && rc == 0, "stop: connect to attrd (pid %d): %d", (int) p, rc);
+        if (p <= 0 || rc != 0) {
+            pcmk_free_ipc_api(api);
+            return 1;
+        }
+        signal_daemon(p, SIGSTOP);
         t0 = now();
         rc = pcmk__attrd_api_query(api, "node1", "pcmkrs-faults", 0);
         took = now() - t0;
         printf("timing: stopped attrd: %.2f s\n", took);
         CHECK(rc == ETIMEDOUT, "stop: the attribute query times out: %d (%s)", rc, strerror(rc));
         CHECK(took >= 5.0 && took <= 5.5, "stop: within the 5 s limit");
-        kill(p, SIGCONT);
+        signal_daemon(p, SIGCONT);
         pcmk_free_ipc_api(api);
     }
     return 0;
@@ -299,9 +328,8 @@ static gboolean watch_tick(gpointer data)
         pcmk_pacemakerd_api_ping(watched, "watcher");
     }
     if (pings >= 3 && watcher_killed_at == 0) {
-        const char *pid = getenv("PCMK_NODE_PACEMAKERD_PID");
         watcher_killed_at = now();
-        kill(pid ? atoi(pid) : server_pid("pacemakerd"), SIGKILL);
+        if (signal_daemon(pacemakerd_pid(), SIGKILL) != 0) g_main_loop_quit(loop);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -358,14 +386,13 @@ static void *hammer(void *arg)
 
 static int node_stops(void)
 {
-    const char *pid = getenv("PCMK_NODE_PACEMAKERD_PID");
     pthread_t t[3];
     enum pcmk_ipc_server s[3] = { pcmk_ipc_controld, pcmk_ipc_pacemakerd, pcmk_ipc_attrd };
     int total = 0, unexpected = 0;
 
     for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, hammer, (void *) (long) s[i]);
     sleep(1);
-    kill(pid ? atoi(pid) : server_pid("pacemakerd"), SIGTERM);
+    signal_daemon(pacemakerd_pid(), SIGTERM);
     /* until pacemakerd is gone, and a while after */
     for (int i = 0; i < 300 && server_pid("pacemakerd") > 0; i++) usleep(100000);
     sleep(2);
