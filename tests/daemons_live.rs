@@ -5,7 +5,7 @@ use pcmk_ipc_rs::client::attrd::AttributeManager;
 use pcmk_ipc_rs::client::controld::Controller;
 use pcmk_ipc_rs::client::pacemakerd::{Pacemakerd, PacemakerdState};
 use pcmk_ipc_rs::client::schedulerd::Scheduler;
-use pcmk_ipc_rs::client::{Client, Error};
+use pcmk_ipc_rs::client::{Client, Error, Status};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(10);
@@ -79,7 +79,7 @@ fn attribute_update_and_query() {
     let mut a = AttributeManager::connect().unwrap();
     assert_eq!(
         a.query("pcmkrs-never-set", None, T).err(),
-        Some(Error(libc::ENXIO))
+        Some(Error::Daemon(Status::new(libc::ENXIO)))
     );
     a.update("pcmkrs-test", Some("42"), Some("node1")).unwrap();
     let mut values = Vec::new();
@@ -218,29 +218,29 @@ fn every_client_keeps_its_limit_to_the_millisecond_and_goes_on_after_it() {
     let mut cib = Client::connect("cib_rw").unwrap();
     let q = r#"<cib_command t="cib" cib_op="cib_query" cib_callid="1" cib_callopt="4096"/>"#;
     let (took, r) = while_stopped("pacemaker-based", || cib.request(q, Some(limit)));
-    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    assert_eq!(r.err(), Some(Error::TimedOut));
     within(took, "Client::request (CIB manager)");
     assert!(cib.request(q, Some(T)).unwrap().text.contains("<cib "));
 
     let mut p = Pacemakerd::connect().unwrap();
     let (took, r) = while_stopped("pacemakerd", || p.ping(limit));
-    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    assert_eq!(r.err(), Some(Error::TimedOut));
     within(took, "Pacemakerd::ping");
     assert_eq!(p.ping(T).unwrap().state, PacemakerdState::Running);
 
     let mut c = Controller::connect().unwrap();
     let (took, r) = while_stopped("pacemaker-contr", || c.ping(None, limit));
-    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    assert_eq!(r.err(), Some(Error::TimedOut));
     within(took, "Controller::ping");
     assert!(c.ping(None, T).unwrap().fsa_state.starts_with("S_"));
 
     let mut a = AttributeManager::connect().unwrap();
     let (took, r) = while_stopped("pacemaker-attrd", || a.query("pcmkrs-limit", None, limit));
-    assert_eq!(r.err(), Some(Error(libc::ETIMEDOUT)));
+    assert_eq!(r.err(), Some(Error::TimedOut));
     within(took, "AttributeManager::query (sync mode)");
     // (an attribute that does not exist: ENXIO, answered)
     assert_eq!(
         a.query("pcmkrs-limit", None, T).err(),
-        Some(Error(libc::ENXIO))
+        Some(Error::Daemon(Status::new(libc::ENXIO)))
     );
 }

@@ -190,9 +190,7 @@ fn a_server_running_as_someone_else_is_refused_at_connect() {
         assert!(!c.connected(), "{mode}");
         assert_eq!(
             pcmk_ipc_rs::client::Client::connect(&server.name).err(),
-            Some(pcmk_ipc_rs::client::Error(
-                pcmk_ipc_rs::client::rc::RC_IPC_UNAUTHORIZED
-            )),
+            Some(pcmk_ipc_rs::client::Error::NotAuthentic),
             "{mode}"
         );
     }

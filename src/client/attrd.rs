@@ -3,9 +3,9 @@
 //! Rust client [`AttributeManager`].
 
 use super::daemon_client::{unexpected, DaemonClient};
+use super::error::{Error, Status};
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
 use super::message::Element;
-use super::simple::Error;
 use super::text::owned;
 use crate::xml::Node;
 use std::ffi::CStr;
@@ -382,7 +382,7 @@ impl AttributeManager {
     ) -> Result<Vec<AttributeValue>, Error> {
         match self.0.call(timeout, |a| a.attrd_query(node, name, opts))? {
             (0, Some(v)) => Ok(v),
-            (libc::ENXIO, _) => Err(Error(libc::ENXIO)),
+            (libc::ENXIO, _) => Err(Error::Daemon(Status::new(libc::ENXIO))),
             (status, _) => unexpected(status),
         }
     }

@@ -2,11 +2,11 @@
 //! client [`Controller`].
 
 use super::daemon_client::{unexpected, DaemonClient};
+use super::error::Error;
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
 use super::message::{
     bytes, crm_xml_data, has_reference, system_name_or, Element, Envelope, FEATURE_SET,
 };
-use super::simple::Error;
 use super::text::{attr_int, attr_ll, is_true, owned};
 use crate::xml::Node;
 use std::ffi::CStr;

@@ -3,9 +3,9 @@
 //! which answers on the response channel), one request at a time, and the answer turned into an
 //! owned Rust value by the daemon's own conversion.
 
+use super::error::{Error, Malformed, Status};
 use super::ipc_api::{self, dispatch, server, Api, ApiCell, Event, Request};
 use super::rc;
-use super::simple::Error;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -51,7 +51,7 @@ impl<T> DaemonClient<T> {
         which: i32,
         own: fn(&Event<'_>) -> Option<T>,
     ) -> Result<DaemonClient<T>, Error> {
-        let mut api = Api::new(which).map_err(Error)?;
+        let mut api = Api::new(which).map_err(Error::from_code)?;
         let mode = if which == server::ATTRD {
             dispatch::SYNC
         } else {
@@ -65,7 +65,7 @@ impl<T> DaemonClient<T> {
                     own,
                 },
             }),
-            code => Err(Error(code)),
+            code => Err(Error::from_code(code)),
         }
     }
 
@@ -77,10 +77,10 @@ impl<T> DaemonClient<T> {
         build: impl FnOnce(&mut Api) -> Result<Request, i32>,
     ) -> Result<(), Error> {
         self.inner.answers.borrow_mut().clear();
-        let req = build(&mut self.inner.api.borrow_mut()).map_err(Error)?;
+        let req = build(&mut self.inner.api.borrow_mut()).map_err(Error::from_code)?;
         match ipc_api::send_request_within(&self.inner, &req, limit) {
             rc::OK => Ok(()),
-            code => Err(Error(code)),
+            code => Err(Error::from_code(code)),
         }
     }
 
@@ -96,7 +96,7 @@ impl<T> DaemonClient<T> {
         loop {
             match self.inner.answers.borrow_mut().pop_front() {
                 Some(Got::Reply(status, answer)) => return Ok((status, answer)),
-                Some(Got::Disconnected) => return Err(Error(libc::ENOTCONN)),
+                Some(Got::Disconnected) => return Err(Error::disconnected()),
                 None => {}
             }
             let fd = self
@@ -105,10 +105,10 @@ impl<T> DaemonClient<T> {
                 .borrow_mut()
                 .ipc()
                 .and_then(|c| c.fd())
-                .ok_or(Error(libc::ENOTCONN))?;
+                .ok_or_else(Error::disconnected)?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(Error(libc::ETIMEDOUT));
+                return Err(Error::TimedOut);
             }
             let mut p = libc::pollfd {
                 fd,
@@ -124,12 +124,12 @@ impl<T> DaemonClient<T> {
                 )
             };
             if p.revents & (libc::POLLHUP | libc::POLLERR) != 0 && p.revents & libc::POLLIN == 0 {
-                return Err(Error(libc::ENOTCONN));
+                return Err(Error::disconnected());
             }
             ipc_api::dispatch_pending(&self.inner);
             if !self.inner.api.borrow_mut().is_connected() && self.inner.answers.borrow().is_empty()
             {
-                return Err(Error(libc::ENOTCONN));
+                return Err(Error::disconnected());
             }
         }
     }
@@ -137,9 +137,9 @@ impl<T> DaemonClient<T> {
 
 /// The error for an answer of another kind, or one the daemon marked as not understood.
 pub(crate) fn unexpected<T>(status: i32) -> Result<T, Error> {
-    Err(Error(if status > 0 {
-        libc::EPROTO
+    Err(if status > 0 {
+        Error::Malformed(Malformed::Unexpected)
     } else {
-        rc::RC_ERROR
-    }))
+        Error::Pacemaker(Status::new(rc::RC_ERROR))
+    })
 }

@@ -30,6 +30,7 @@ mod auth;
 mod buffer;
 pub mod controld;
 mod daemon_client;
+mod error;
 mod ipc;
 pub mod ipc_api;
 pub mod layout;
@@ -43,9 +44,10 @@ mod text;
 
 pub use auth::{check_peer, daemon_user, Authenticity};
 pub use buffer::{default_buffer_size, ipc_buffer_size, DEFAULT_BUFFER_SIZE, MIN_BUFFER_SIZE};
+pub use error::{Error, Malformed, Status};
 pub use ipc::{IpcClient, Sent};
 pub use message::FEATURE_SET;
-pub use simple::{Client, Error, Message};
+pub use simple::{Client, Message};
 
 /// The libqb service names of Pacemaker's daemons: CIB manager (read-only, read-write, shared
 /// memory), controller, executor, fencer, launcher, scheduler, attribute manager.

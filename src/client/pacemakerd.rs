@@ -2,12 +2,12 @@
 //! the typed Rust client [`Pacemakerd`].
 
 use super::daemon_client::{unexpected, DaemonClient};
+use super::error::Error;
 use super::ipc_api::{
     server, Api, Daemon, Event, Reply, Request, CRM_EX_INDETERMINATE, CRM_EX_PROTOCOL,
 };
 use super::message::{bytes, crm_xml_data, has_reference, is_response, system_name_or, Envelope};
 use super::rc;
-use super::simple::Error;
 use super::text::{attr_ll, scan_ll};
 use crate::xml::Node;
 use std::ffi::CStr;

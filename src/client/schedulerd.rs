@@ -2,9 +2,9 @@
 //! client [`Scheduler`].
 
 use super::daemon_client::{unexpected, DaemonClient};
+use super::error::Error;
 use super::ipc_api::{parse_server, server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
 use super::message::{crm_xml_data, has_reference, is_response, system_name_or, Envelope};
-use super::simple::Error;
 use super::text::owned;
 use crate::xml::{self, Node};
 use std::ffi::CStr;

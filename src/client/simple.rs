@@ -15,44 +15,12 @@
 //! # Ok::<(), pcmk_ipc_rs::client::Error>(())
 //! ```
 
+use super::error::{Error, Malformed};
 use super::ipc::IpcClient;
 use super::rc;
 use crate::wire::flags;
-use std::fmt;
 use std::os::fd::RawFd;
 use std::time::Duration;
-
-/// A failure, as a Pacemaker standard return code: a positive errno (e.g. `ECONNREFUSED` when
-/// the daemon is not running, `ETIMEDOUT`, `ENOTCONN`) or a negative `pcmk_rc_*` code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Error(pub i32);
-
-impl Error {
-    /// The Pacemaker standard return code.
-    pub fn code(&self) -> i32 {
-        self.0
-    }
-
-    fn from_legacy(legacy: i32) -> Error {
-        Error(rc::legacy2rc(legacy))
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            rc::RC_IPC_UNAUTHORIZED => {
-                f.write_str("IPC server is not run by root or the cluster user")
-            }
-            rc::RC_BAD_INPUT => f.write_str("bad input (a message that cannot be decompressed)"),
-            rc::RC_ERROR => f.write_str("error"),
-            e if e > 0 => write!(f, "{}", std::io::Error::from_raw_os_error(e)),
-            e => write!(f, "Pacemaker error {e}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// A message received from a daemon: a reply or an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +66,7 @@ impl Client {
         }
         match ipc.connect() {
             rc::OK => Ok(Client { ipc }),
-            code => Err(Error(code)),
+            code => Err(Error::from_code(code)),
         }
     }
 
@@ -137,16 +105,16 @@ impl Client {
             .send_within(Some(xml.as_bytes()), flags::CLIENT_RESPONSE, timeout);
         if sent.rc > 0 && sent.replied && !sent.usable {
             // a reply that could not be decompressed
-            Err(Error(rc::RC_BAD_INPUT))
+            Err(Error::Malformed(Malformed::Compression))
         } else if sent.rc > 0 && sent.replied {
             Ok(Message {
                 flags: self.ipc.buffer_flags(),
                 text: self.text(),
             })
         } else if sent.rc > 0 {
-            Err(Error(rc::RC_BAD_INPUT))
+            Err(Error::Malformed(Malformed::Compression))
         } else if sent.rc == 0 {
-            Err(Error(libc::ENOTCONN))
+            Err(Error::disconnected())
         } else {
             Err(Error::from_legacy(sent.rc))
         }
@@ -157,7 +125,7 @@ impl Client {
     pub fn send(&mut self, xml: &str) -> Result<usize, Error> {
         match self.ipc.send(Some(xml.as_bytes()), 0, 5000).rc {
             n if n > 0 => Ok(n as usize),
-            0 => Err(Error(libc::ENOTCONN)),
+            0 => Err(Error::disconnected()),
             legacy => Err(Error::from_legacy(legacy)),
         }
     }
@@ -170,7 +138,7 @@ impl Client {
                 text: self.text(),
             })),
             n if n == -(libc::EAGAIN as i64) => Ok(None),
-            n if n == -(libc::ENOMSG as i64) && !self.ipc.connected() => Err(Error(libc::ENOTCONN)),
+            n if n == -(libc::ENOMSG as i64) && !self.ipc.connected() => Err(Error::disconnected()),
             n => Err(Error::from_legacy(n as i32)),
         }
     }
@@ -182,7 +150,7 @@ impl Client {
             if let Some(m) = self.read_event()? {
                 return Ok(Some(m));
             }
-            let fd = self.ipc.fd().ok_or(Error(libc::ENOTCONN))?;
+            let fd = self.ipc.fd().ok_or_else(Error::disconnected)?;
             let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
                 return Ok(None);
@@ -199,7 +167,7 @@ impl Client {
                 && p.revents & (libc::POLLHUP | libc::POLLERR) != 0
                 && p.revents & libc::POLLIN == 0
             {
-                return Err(Error(libc::ENOTCONN));
+                return Err(Error::disconnected());
             }
             if n == 0 {
                 return Ok(None);
