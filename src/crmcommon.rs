@@ -14,7 +14,7 @@
 //! program that never loads libcrmcommon sees none of it: plain libxml2 trees, "client" as the
 //! sender, the library's own log sink. Only functions are called and only the two globals read;
 //! no structure of libcrmcommon is assumed, except one documented check in
-//! [`attribute_is_deleted`].
+//! `attribute_is_deleted`.
 
 use std::ffi::{c_char, c_void, CStr};
 use std::sync::OnceLock;

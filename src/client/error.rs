@@ -42,6 +42,9 @@ pub enum Error {
     Io(io::Error),
     /// Any other Pacemaker failure (`pcmk_rc_error`, …).
     Pacemaker(Status),
+    /// What the caller gave cannot be sent (XML that does not parse, a name with a NUL): what
+    /// is wrong with it (`EINVAL`; nothing was sent).
+    InvalidInput(String),
 }
 
 /// What was wrong with a message.
@@ -95,7 +98,8 @@ impl Malformed {
 
 impl Error {
     /// The error for a Pacemaker standard return code (not 0). The inverse of [`Error::code`]
-    /// for every code but a daemon's own answer, which [`Error::Daemon`] carries.
+    /// for every code but a daemon's own answer ([`Error::Daemon`]) and a caller's invalid
+    /// input ([`Error::InvalidInput`]).
     pub fn from_code(code: i32) -> Error {
         let os = || io::Error::from_raw_os_error(code);
         match code {
@@ -137,6 +141,7 @@ impl Error {
             Error::Malformed(m) => m.code(),
             Error::TooLarge => libc::EMSGSIZE,
             Error::Daemon(s) | Error::Pacemaker(s) => s.0,
+            Error::InvalidInput(_) => libc::EINVAL,
         }
     }
 }
@@ -159,6 +164,7 @@ impl fmt::Display for Error {
             Error::Daemon(s) => write!(f, "the daemon answered: {s}"),
             Error::Io(e) => write!(f, "{e}"),
             Error::Pacemaker(s) => write!(f, "{s}"),
+            Error::InvalidInput(what) => write!(f, "invalid input: {what}"),
         }
     }
 }
@@ -187,6 +193,7 @@ impl Clone for Error {
     fn clone(&self) -> Error {
         match self {
             Error::Daemon(s) => Error::Daemon(*s),
+            Error::InvalidInput(w) => Error::InvalidInput(w.clone()),
             other => Error::from_code(other.code()),
         }
     }

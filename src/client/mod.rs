@@ -28,6 +28,7 @@
 pub mod attrd;
 mod auth;
 mod buffer;
+pub mod cib;
 pub mod controld;
 mod daemon_client;
 mod error;

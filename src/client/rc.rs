@@ -21,19 +21,57 @@ pub fn rc2legacy(rc: i32) -> i32 {
     }
 }
 
-/// `pcmk_legacy2rc`: a legacy code as a standard one (for the codes IPC deals in).
+/// Pacemaker's own codes: the legacy value (`pcmk_err_*`, 201…217 on Linux), the standard one
+/// (`pcmk_rc_*`) and `pcmk_rc_str`'s text, as in 3.0.0's `lib/common/results.c`.
+const OWN_CODES: [(i32, i32, &str); 17] = [
+    (201, RC_ERROR, "Error"),
+    (202, -1017, "Operation requires quorum"),
+    (
+        203,
+        -1016,
+        "Update does not conform to the configured schema",
+    ),
+    (204, -1014, "Schema transform failed"),
+    (205, -1013, "Update was older than existing configuration"),
+    (206, -1012, "Application of update diff failed"),
+    (
+        207,
+        -1011,
+        "Application of update diff failed, requesting full refresh",
+    ),
+    (208, -1010, "On-disk configuration was manually modified"),
+    (209, -1009, "Could not archive previous configuration"),
+    (210, -1008, "Could not save new configuration to disk"),
+    (211, -1015, "Schema is already the latest available"),
+    (212, -1007, "Could not parse on-disk configuration"),
+    (213, -1006, "Resource active on multiple nodes"),
+    (214, -1005, "Node not found"),
+    (215, -1004, "Already in requested state"),
+    (216, -1003, "Bad name/value pair given"),
+    (217, -1002, "Unknown output format"),
+];
+
+/// `pcmk_rc_schema_validation`: an update the CIB's schema does not allow.
+pub const RC_SCHEMA_VALIDATION: i32 = -1016;
+
+/// `pcmk_legacy2rc`: a legacy code as a standard one.
 pub fn legacy2rc(legacy: i32) -> i32 {
-    match legacy.unsigned_abs() as i32 {
-        201 => RC_ERROR,
-        other => other,
-    }
+    let abs = legacy.unsigned_abs() as i32;
+    OWN_CODES
+        .iter()
+        .find(|(l, _, _)| *l == abs)
+        .map_or(abs, |(_, rc, _)| *rc)
 }
 
 /// `pcmk_rc_str`: the text of a standard code (for an errno, C's `strerror`).
 pub fn describe(rc: i32) -> String {
     match rc {
         OK => "OK".to_owned(),
-        RC_ERROR => "Error".to_owned(),
+        e if OWN_CODES.iter().any(|(_, rc, _)| *rc == e) => OWN_CODES
+            .iter()
+            .find(|(_, rc, _)| *rc == e)
+            .map_or("Error", |(_, _, text)| text)
+            .to_owned(),
         RC_IPC_UNAUTHORIZED => "IPC server is blocked by unauthorized process".to_owned(),
         RC_BAD_INPUT => "Bad input value provided".to_owned(),
         e if e > 0 => {
@@ -65,5 +103,13 @@ mod tests {
         assert_eq!(legacy2rc(-libc::ETIMEDOUT), libc::ETIMEDOUT);
         assert_eq!(legacy2rc(-201), RC_ERROR);
         assert_eq!(legacy2rc(0), 0);
+        assert_eq!(legacy2rc(-203), RC_SCHEMA_VALIDATION);
+        assert_eq!(legacy2rc(-216), -1003);
+        assert_eq!(legacy2rc(-libc::ENXIO), libc::ENXIO);
+        assert_eq!(describe(RC_ERROR), "Error");
+        assert_eq!(
+            describe(RC_SCHEMA_VALIDATION),
+            "Update does not conform to the configured schema"
+        );
     }
 }
