@@ -25,6 +25,8 @@
 //! # Ok::<(), pcmk_ipc_rs::client::Error>(())
 //! ```
 
+#[cfg(feature = "tokio")]
+pub mod asynchronous;
 pub mod attrd;
 mod auth;
 mod buffer;
