@@ -9,6 +9,36 @@
 //! - `ffi`: the C ABI, a thin skin over the layers below;
 //! - [`crmcommon`]: Pacemaker's own libcrmcommon, when the process has it (trees and names
 //!   handed to its code are its own).
+//!
+//! From Rust, blocking: the CIB, and any daemon's failure by cause.
+//!
+//! ```no_run
+//! use pcmk_ipc_rs::client::cib::{CallOptions, Cib, CibService};
+//! use pcmk_ipc_rs::client::Error;
+//! use std::time::Duration;
+//!
+//! let mut cib = match Cib::connect(CibService::ReadWrite, "my-tool") {
+//!     Err(Error::NotRunning(_)) => return Ok(()), // no CIB manager on this host
+//!     other => other?,
+//! };
+//! let nodes = cib.query_section("nodes")?;
+//! cib.subscribe()?;
+//! for change in cib.notifications().take(1) {
+//!     println!("{}: {}", change?.operation, nodes.len());
+//! }
+//! # let _ = CallOptions::NONE; let _ = Duration::ZERO;
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! Async, with the feature `tokio` (`client::asynchronous`):
+//!
+//! ```ignore
+//! use pcmk_ipc_rs::client::asynchronous::{AsyncCib, CibNotifications};
+//! let cib = AsyncCib::connect(CibService::ReadWrite, "my-agent").await?;
+//! let whole = cib.query().await?;
+//! let mut changes = CibNotifications::connect(CibService::ReadOnly, "my-agent").await?;
+//! while let Some(change) = changes.next().await { /* futures::StreamExt */ }
+//! ```
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
