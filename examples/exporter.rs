@@ -15,7 +15,7 @@ use pcmk_ipc_rs::client::Error;
 use pcmk_ipc_rs::xml::{Document, Node};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,28 +50,40 @@ fn main() {
     let server = TcpListener::bind(&listen).expect("listen");
     println!("listening on {}", server.local_addr().unwrap());
     for stream in server.incoming().flatten() {
-        let mut reader = BufReader::new(&stream);
-        let mut first = String::new();
-        if reader.read_line(&mut first).is_err() {
-            continue;
-        }
-        // the rest of the request's head
-        let mut line = String::new();
-        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-            line.clear();
-        }
-        let mut out = &stream;
-        let _ = if first.starts_with("GET /metrics ") {
-            let body = format!("{}{}", metrics.lock().unwrap(), process_cpu());
-            write!(
-                out,
-                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-        } else {
-            write!(out, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-        };
+        // A thread per connection, each bounded by timeouts: a client that sends nothing (or
+        // reads nothing) holds up neither the other scrapes nor the listener.
+        let metrics = Arc::clone(&metrics);
+        std::thread::spawn(move || answer(&stream, &metrics));
     }
+}
+
+/// One HTTP request: `GET /metrics` gets the metrics, anything else 404.
+fn answer(stream: &TcpStream, metrics: &Mutex<String>) {
+    let limit = Some(Duration::from_secs(10));
+    if stream.set_read_timeout(limit).is_err() || stream.set_write_timeout(limit).is_err() {
+        return;
+    }
+    let mut reader = BufReader::new(stream);
+    let mut first = String::new();
+    if reader.read_line(&mut first).is_err() {
+        return;
+    }
+    // the rest of the request's head
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let mut out = stream;
+    let _ = if first.starts_with("GET /metrics ") {
+        let body = format!("{}{}", metrics.lock().unwrap(), process_cpu());
+        write!(
+            out,
+            "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    } else {
+        write!(out, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+    };
 }
 
 /// Recompute the metrics whenever the CIB changes; reconnect when the CIB manager goes.

@@ -45,6 +45,7 @@ fn start() -> (Exporter, String) {
 
 fn scrape(addr: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
@@ -86,9 +87,12 @@ fn crm_mon() -> String {
 #[ignore = "needs a live Pacemaker node"]
 fn exporter_follows_the_cib_as_crm_mon_sees_it() {
     let (_exporter, addr) = start();
+    // a client that connects and sends nothing holds up no one else's scrape
+    let idle = TcpStream::connect(&addr).unwrap();
     let m = until(&addr, "the node up", |m| {
         value(m, "pacemaker_up").as_deref() == Some("1")
     });
+    drop(idle);
     assert_eq!(
         value(&m, r#"pacemaker_pacemakerd_state{state="running"}"#).as_deref(),
         Some("1"),

@@ -18,13 +18,14 @@
 //! # Ok(()) }
 //! ```
 
-use super::cib::{CallOptions, Cib, CibService, Notification};
+use super::cib::{CallOptions, Cib, CibService, Notification, DEFAULT_TIMEOUT};
 use super::error::Error;
 use futures_core::Stream;
 use parking_lot::Mutex;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -49,6 +50,11 @@ async fn blocking<T: Send + 'static>(
 #[derive(Clone)]
 pub struct AsyncCib {
     inner: Arc<Mutex<Cib>>,
+    /// Kept apart from the connection, so that asking does not wait for a request.
+    id: Arc<str>,
+    /// The limit of a request in milliseconds, shared by the clones; set on the connection
+    /// when a request starts.
+    timeout_ms: Arc<AtomicU64>,
 }
 
 impl AsyncCib {
@@ -57,18 +63,22 @@ impl AsyncCib {
         let name = name.to_owned();
         let cib = blocking(move || Cib::connect(service, &name)).await?;
         Ok(AsyncCib {
+            id: Arc::from(cib.client_id()),
             inner: Arc::new(Mutex::new(cib)),
+            timeout_ms: Arc::new(AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64)),
         })
     }
 
     /// The id the CIB manager gave this client.
-    pub fn client_id(&self) -> String {
-        self.inner.lock().client_id().to_owned()
+    pub fn client_id(&self) -> &str {
+        &self.id
     }
 
-    /// How long a request may wait for its answer (default 120 s).
+    /// How long a request may wait for its answer (default 120 s), for this client and its
+    /// clones, from their next request on; a request under way keeps its limit.
     pub fn set_timeout(&self, timeout: Duration) {
-        self.inner.lock().set_timeout(timeout);
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.timeout_ms.store(ms, Ordering::Relaxed);
     }
 
     async fn with<T: Send + 'static>(
@@ -76,7 +86,13 @@ impl AsyncCib {
         f: impl FnOnce(&mut Cib) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let inner = Arc::clone(&self.inner);
-        blocking(move || f(&mut inner.lock())).await
+        let timeout = Arc::clone(&self.timeout_ms);
+        blocking(move || {
+            let mut cib = inner.lock();
+            cib.set_timeout(Duration::from_millis(timeout.load(Ordering::Relaxed)));
+            f(&mut cib)
+        })
+        .await
     }
 
     /// The whole CIB ([`Cib::query`]).
@@ -163,8 +179,9 @@ impl AsyncCib {
     }
 }
 
-/// The CIB's change notifications as a [`Stream`], on a connection of their own. The stream
-/// ends after an error (the CIB manager gone: [`Error::Disconnected`]).
+/// The CIB's change notifications as a [`Stream`], on a connection of their own. A message
+/// that cannot be read is an error item and the stream goes on; it ends after the error that
+/// ends the connection ([`Error::ends_connection`]: the CIB manager gone).
 pub struct CibNotifications {
     fd: AsyncFd<OwnedFd>,
     cib: Cib,
@@ -215,7 +232,7 @@ impl Stream for CibNotifications {
             return Poll::Ready(None);
         }
         loop {
-            // whatever is queued, without waiting
+            // everything already queued, without waiting
             match this.cib.wait_notification(Some(Duration::ZERO)) {
                 Ok(Some(n)) => return Poll::Ready(Some(Ok(n))),
                 Ok(None) if !this.cib.is_connected() => {
@@ -224,7 +241,7 @@ impl Stream for CibNotifications {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    this.done = true;
+                    this.done = e.ends_connection();
                     return Poll::Ready(Some(Err(e)));
                 }
             }

@@ -75,7 +75,8 @@ impl CallOptions {
     pub const XPATH_ADDRESS: CallOptions = CallOptions(1 << 6);
     /// Check the change, apply nothing (`cib_dryrun`).
     pub const DRY_RUN: CallOptions = CallOptions(1 << 9);
-    /// `name++` and `name+=X` values are score arithmetic (`cib_score_update`).
+    /// `name++` and `name+=X` values are score arithmetic (`cib_score_update`, 3.0 and
+    /// later; 2.1 daemons know no such bit and expand such values whatever the options).
     pub const SCORE_UPDATE: CallOptions = CallOptions(1 << 11);
     /// Leave `cib-last-written` as it is (`cib_no_mtime`).
     pub const NO_MTIME: CallOptions = CallOptions(1 << 13);
@@ -128,14 +129,23 @@ pub struct Cib {
     timeout: Duration,
 }
 
+/// `CRM_EX_INVALID_PARAM`: the CIB manager's ack to a notification switch it cannot read.
+const CRM_EX_INVALID_PARAM: i32 = 2;
+/// `CRM_EX_PROTOCOL`: its nack to a message it does not know.
+const CRM_EX_PROTOCOL: i32 = 76;
+
+/// The IPC buffer libcib's native client asks for (`cib_native_signon`).
+const CIB_BUFFER: usize = 512 * 1024;
+
 /// libcib's limit for a request (`PCMK__IPC_TIMEOUT`, 120 s).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Cib {
     /// Connect to `service` and sign on as `name` (what the CIB manager logs and puts in
     /// notifications).
     pub fn connect(service: CibService, name: &str) -> Result<Cib, Error> {
-        let client = Client::connect(service.name())?;
+        // the buffer libcib asks for (512 KiB; the daemon's may be larger)
+        let client = Client::connect_with_buffer(service.name(), CIB_BUFFER)?;
         let mut cib = Cib {
             client,
             token: String::new(),
@@ -325,9 +335,12 @@ impl Cib {
             .finish();
         let reply = self.send_text(&msg)?;
         let doc = parse(&reply)?;
+        // the ack's status is an exit code (crm_exit_t), not a return code
         match doc.root().attr_str("status").map(str::parse::<i32>) {
             None | Some(Ok(0)) => Ok(()),
-            Some(Ok(status)) => Err(Error::Daemon(Status::new(status))),
+            Some(Ok(CRM_EX_INVALID_PARAM)) => Err(Error::Daemon(Status::new(libc::EINVAL))),
+            Some(Ok(CRM_EX_PROTOCOL)) => Err(Error::Daemon(Status::new(libc::EPROTO))),
+            Some(Ok(_)) => Err(Error::Daemon(Status::new(rc::RC_ERROR))),
             Some(Err(_)) => Err(Error::Malformed(Malformed::Unexpected)),
         }
     }
@@ -347,14 +360,14 @@ impl Cib {
             if let Some(n) = notification(&msg.text) {
                 return Ok(Some(n));
             }
-            if left.is_some_and(|l| l.is_zero()) {
-                return Ok(None);
-            }
+            // another message: go on, also past the deadline while more are queued (a limit
+            // of zero reads everything already there)
         }
     }
 
-    /// The change notifications as they come, without limit: ends when the CIB manager goes
-    /// away (its last item is then the error).
+    /// The change notifications as they come, without limit. A message that cannot be read
+    /// is an error item and the iterator goes on; it ends after the error that ends the
+    /// connection ([`Error::ends_connection`]: the CIB manager gone).
     pub fn notifications(&mut self) -> Notifications<'_> {
         Notifications {
             cib: self,
@@ -412,7 +425,7 @@ impl Iterator for Notifications<'_> {
             Ok(Some(n)) => Some(Ok(n)),
             Ok(None) => None,
             Err(e) => {
-                self.done = true;
+                self.done = e.ends_connection();
                 Some(Err(e))
             }
         }

@@ -125,6 +125,16 @@ impl Error {
         Error::from_code(rc::legacy2rc(legacy))
     }
 
+    /// Whether the connection is gone with this error (the daemon is not there, went away,
+    /// or its socket failed): nothing more will come on it. A malformed message, a timeout or
+    /// a daemon's refusal leave the connection usable.
+    pub fn ends_connection(&self) -> bool {
+        matches!(
+            self,
+            Error::NotRunning(_) | Error::Refused(_) | Error::Disconnected(_) | Error::Io(_)
+        )
+    }
+
     pub(crate) fn disconnected() -> Error {
         Error::from_code(libc::ENOTCONN)
     }
@@ -189,12 +199,28 @@ impl PartialEq for Error {
 
 impl Eq for Error {}
 
+/// An `io::Error` again: the same errno, or the same kind and text when it has none.
+fn clone_io(e: &io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(errno) => io::Error::from_raw_os_error(errno),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
 impl Clone for Error {
     fn clone(&self) -> Error {
         match self {
+            Error::NotRunning(e) => Error::NotRunning(clone_io(e)),
+            Error::Refused(e) => Error::Refused(clone_io(e)),
+            Error::Disconnected(e) => Error::Disconnected(clone_io(e)),
+            Error::Io(e) => Error::Io(clone_io(e)),
+            Error::NotAuthentic => Error::NotAuthentic,
+            Error::TimedOut => Error::TimedOut,
+            Error::Malformed(m) => Error::Malformed(*m),
+            Error::TooLarge => Error::TooLarge,
             Error::Daemon(s) => Error::Daemon(*s),
+            Error::Pacemaker(s) => Error::Pacemaker(*s),
             Error::InvalidInput(w) => Error::InvalidInput(w.clone()),
-            other => Error::from_code(other.code()),
         }
     }
 }
@@ -259,6 +285,15 @@ mod tests {
         assert_eq!(d.clone(), d);
         let io: io::Error = Error::TimedOut.into();
         assert_eq!(io.kind(), io::ErrorKind::TimedOut);
+        // an io::Error without an errno keeps its cause, kind and text when cloned
+        let odd = Error::Disconnected(io::Error::new(io::ErrorKind::UnexpectedEof, "gone"));
+        let copy = odd.clone();
+        assert!(
+            matches!(&copy, Error::Disconnected(e) if e.kind() == io::ErrorKind::UnexpectedEof)
+        );
+        assert_eq!(copy.to_string(), odd.to_string());
+        assert!(odd.ends_connection() && !Error::TimedOut.ends_connection());
+        assert!(!Error::Malformed(Malformed::Frame).ends_connection());
         let io: io::Error = Error::from_code(libc::ECONNREFUSED).into();
         assert_eq!(io.raw_os_error(), Some(libc::ECONNREFUSED));
     }

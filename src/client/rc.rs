@@ -12,13 +12,16 @@ pub const RC_BAD_INPUT: i32 = -1035;
 /// `pcmk_err_generic`, the legacy code of every `pcmk_rc_*` the IPC code produces.
 pub const LEGACY_GENERIC: i32 = -201;
 
-/// `pcmk_rc2legacy`: a standard code as a legacy one.
+/// `pcmk_rc2legacy`: a standard code as a legacy one (Pacemaker's own codes with a
+/// `pcmk_err_*` of their own get it, the others −201).
 pub fn rc2legacy(rc: i32) -> i32 {
     if rc >= 0 {
-        -rc
-    } else {
-        LEGACY_GENERIC
+        return -rc;
     }
+    OWN_CODES
+        .iter()
+        .find(|(_, standard, _)| *standard == rc)
+        .map_or(LEGACY_GENERIC, |(legacy, _, _)| -legacy)
 }
 
 /// Pacemaker's own codes: the legacy value (`pcmk_err_*`, 201…217 on Linux), the standard one
@@ -67,14 +70,15 @@ pub fn legacy2rc(legacy: i32) -> i32 {
 pub fn describe(rc: i32) -> String {
     match rc {
         OK => "OK".to_owned(),
-        e if OWN_CODES.iter().any(|(_, rc, _)| *rc == e) => OWN_CODES
-            .iter()
-            .find(|(_, rc, _)| *rc == e)
-            .map_or("Error", |(_, _, text)| text)
-            .to_owned(),
-        RC_IPC_UNAUTHORIZED => "IPC server is blocked by unauthorized process".to_owned(),
-        RC_BAD_INPUT => "Bad input value provided".to_owned(),
-        e if e > 0 => {
+        e if e < 0 => match OWN_CODES.iter().find(|(_, rc, _)| *rc == e) {
+            Some((_, _, text)) => (*text).to_owned(),
+            None => match e {
+                RC_IPC_UNAUTHORIZED => "IPC server is blocked by unauthorized process".to_owned(),
+                RC_BAD_INPUT => "Bad input value provided".to_owned(),
+                _ => format!("Unknown error {e}"),
+            },
+        },
+        e => {
             // SAFETY: strerror returns a static or thread-local NUL-terminated string.
             let p = unsafe { libc::strerror(e) };
             if p.is_null() {
@@ -86,7 +90,6 @@ pub fn describe(rc: i32) -> String {
                     .into_owned()
             }
         }
-        e => format!("Unknown error {e}"),
     }
 }
 
@@ -104,6 +107,11 @@ mod tests {
         assert_eq!(legacy2rc(-201), RC_ERROR);
         assert_eq!(legacy2rc(0), 0);
         assert_eq!(legacy2rc(-203), RC_SCHEMA_VALIDATION);
+        // every code with a pcmk_err_* of its own goes there and back
+        for (legacy, standard, _) in OWN_CODES {
+            assert_eq!(rc2legacy(standard), -legacy);
+            assert_eq!(legacy2rc(-legacy), standard);
+        }
         assert_eq!(legacy2rc(-216), -1003);
         assert_eq!(legacy2rc(-libc::ENXIO), libc::ENXIO);
         assert_eq!(describe(RC_ERROR), "Error");
