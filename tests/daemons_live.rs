@@ -148,13 +148,13 @@ fn attribute_delete_refresh_purge_and_clear() {
 #[test]
 #[ignore = "needs a live Pacemaker node"]
 fn the_node_says_which_header_its_daemons_read() {
-    use pcmk_ipc_rs::client::layout;
+    use pcmk_ipc_rs::client::probe_layout;
     use pcmk_ipc_rs::wire::Layout;
     let want = match std::env::var("PCMK_NODE_VERSION").as_deref() {
         Ok("sid") => Layout::Multipart,
         _ => Layout::Compressed,
     };
-    assert_eq!(layout::probe(std::time::Duration::from_secs(5)), Ok(want));
+    assert_eq!(probe_layout(std::time::Duration::from_secs(5)), Ok(want));
     // kept for the node's other processes (as root), and taken from there the next time
     if unsafe { libc::geteuid() } == 0 {
         let kept = std::fs::read_to_string("/run/pcmk-ipc-rs/node-layout").unwrap();
@@ -164,7 +164,7 @@ fn the_node_says_which_header_its_daemons_read() {
             "compressed\n"
         }));
     }
-    assert_eq!(layout::probe(std::time::Duration::from_secs(5)), Ok(want));
+    assert_eq!(probe_layout(std::time::Duration::from_secs(5)), Ok(want));
     // a connection learns it from its server's first message
     let mut c = pcmk_ipc_rs::client::IpcClient::new("cib_rw", 0);
     assert_eq!(c.connect(), 0);

@@ -3,60 +3,12 @@
 //! Rust client [`AttributeManager`].
 
 use super::daemon_client::{unexpected, DaemonClient};
+pub use super::daemons::attrd::{AttrPair, AttrdReply};
 use super::error::{Error, Status};
-use super::ipc_api::{server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
+use super::ipc_api::{server, Api, Daemon, Event, Reply, Request};
 use super::message::Element;
 use super::text::owned;
-use crate::xml::Node;
-use std::ffi::CStr;
 use std::time::Duration;
-
-/// One attribute value of an attribute-manager query.
-#[derive(Debug, Clone)]
-pub struct AttrPair<'a> {
-    /// Node the value is for.
-    pub node: Option<&'a CStr>,
-    /// Attribute name.
-    pub name: Option<&'a CStr>,
-    /// The value.
-    pub value: Option<&'a CStr>,
-}
-
-/// The attribute manager's reply (internal in 3.0.0).
-#[derive(Debug, Clone)]
-pub enum AttrdReply<'a> {
-    /// Not understood, or nothing found.
-    Unknown,
-    /// Query results, in the order 3.0.0 gives them (reverse document order).
-    Query(Vec<AttrPair<'a>>),
-}
-pub(crate) fn decode(msg: Node<'_>) -> (i32, AttrdReply<'_>) {
-    if msg.attr_str("t") != Some("attrd") {
-        return (CRM_EX_PROTOCOL, AttrdReply::Unknown);
-    }
-    match msg.attr("subt") {
-        None => {}
-        Some(s) if s.to_bytes() == b"query" => {}
-        Some(_) => return (CRM_EX_PROTOCOL, AttrdReply::Unknown),
-    }
-    if !msg.has_attr("attr_name") {
-        // 3.0.0 passes the errno ENXIO as the status: most likely no such attribute
-        return (libc::ENXIO, AttrdReply::Unknown);
-    }
-    let name = msg.attr("attr_name");
-    let mut pairs = Vec::new();
-    let mut n = msg.first_element(Some("node"));
-    while let Some(node) = n {
-        pairs.push(AttrPair {
-            node: node.attr("attr_host"),
-            name,
-            value: node.attr("attr_value"),
-        });
-        n = node.next_element(Some("node"));
-    }
-    pairs.reverse();
-    (0, AttrdReply::Query(pairs))
-}
 
 /// Options of attribute requests (`enum pcmk__node_attr_opts`, Pacemaker 3.0.0 values).
 pub mod options {
@@ -199,7 +151,7 @@ fn populate_update(mut e: Element, update: &Update<'_>, settings: &UpdateSetting
 
 fn request(e: Element, task: Option<&str>, daemon: &Daemon) -> Request {
     // the object's daemon decides whether a sync-mode send waits (only attrd answers these)
-    let reply_expected = matches!(daemon, Daemon::Attrd) && task.is_some_and(answered);
+    let reply_expected = matches!(daemon, Daemon::Attrd(_)) && task.is_some_and(answered);
     Request {
         text: e.finish(),
         reference: None,

@@ -2,151 +2,13 @@
 //! client [`Controller`].
 
 use super::daemon_client::{unexpected, DaemonClient};
+use super::daemons::controld::eq_ignore_case;
+pub use super::daemons::controld::{ControldData, ControldNode, ControldReply};
 use super::error::Error;
-use super::ipc_api::{server, Api, Daemon, Event, Reply, Request, CRM_EX_PROTOCOL};
-use super::message::{
-    bytes, crm_xml_data, has_reference, system_name_or, Element, Envelope, FEATURE_SET,
-};
-use super::text::{attr_int, attr_ll, is_true, owned};
-use crate::xml::Node;
-use std::ffi::CStr;
+use super::ipc_api::{server, Api, Daemon, Event, Reply, Request};
+use super::message::{system_name_or, Element, Envelope, FEATURE_SET};
+use super::text::owned;
 use std::time::Duration;
-
-/// One node of a controller node list.
-#[derive(Debug, Clone)]
-pub struct ControldNode<'a> {
-    /// Cluster node id (0 if unknown).
-    pub id: u32,
-    /// Node name.
-    pub uname: Option<&'a CStr>,
-    /// Membership state (`in_ccm`).
-    pub state: Option<&'a CStr>,
-}
-
-/// The data of a controller reply, by type.
-#[derive(Debug, Clone)]
-pub enum ControldData<'a> {
-    /// Not understood.
-    Unknown,
-    /// Answer to a reprobe.
-    Reprobe,
-    /// Node information.
-    Info {
-        /// Whether the cluster has quorum.
-        have_quorum: bool,
-        /// Whether the node is a Pacemaker Remote node.
-        is_remote: bool,
-        /// Cluster node id.
-        id: i32,
-        /// Node UUID.
-        uuid: Option<&'a CStr>,
-        /// Node name.
-        uname: Option<&'a CStr>,
-        /// Controller state of the node.
-        state: Option<&'a CStr>,
-    },
-    /// Answer to a resource operation.
-    Resource {
-        /// The node's resource history.
-        node_state: Option<Node<'a>>,
-    },
-    /// Answer to a ping.
-    Ping {
-        /// Subsystem that answered.
-        sys_from: Option<&'a CStr>,
-        /// The controller's state machine state.
-        fsa_state: Option<&'a CStr>,
-        /// "ok" normally.
-        result: Option<&'a CStr>,
-    },
-    /// The cluster's nodes, in the order 3.0.0 gives them (reverse document order).
-    Nodes(Vec<ControldNode<'a>>),
-}
-
-/// `pcmk_controld_api_reply_t`.
-#[derive(Debug, Clone)]
-pub struct ControldReply<'a> {
-    /// The controller's feature set.
-    pub feature_set: Option<&'a CStr>,
-    /// The node that answered.
-    pub host_from: Option<&'a CStr>,
-    /// What the answer says.
-    pub data: ControldData<'a>,
-}
-fn eq_ignore_case(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
-        _ => false,
-    }
-}
-
-pub(crate) fn decode(msg: Node<'_>) -> (i32, ControldReply<'_>) {
-    let mut reply = ControldReply {
-        feature_set: None,
-        host_from: None,
-        data: ControldData::Unknown,
-    };
-    let subt = msg.attr_str("subt");
-    if subt != Some("request") && subt != Some("response") {
-        return (CRM_EX_PROTOCOL, reply);
-    }
-    if !has_reference(msg) {
-        return (CRM_EX_PROTOCOL, reply);
-    }
-    let task = match msg.attr_str("crm_task") {
-        Some(t) if !t.is_empty() => t,
-        _ => return (CRM_EX_PROTOCOL, reply),
-    };
-    reply.feature_set = msg.attr("version");
-    reply.host_from = msg.attr("src");
-    let data = crm_xml_data(msg);
-    let get = |n: &str| data.and_then(|d| d.attr(n));
-    reply.data = match task {
-        "probe_again" => ControldData::Reprobe,
-        "node-info" => match data {
-            None => ControldData::Info {
-                have_quorum: false,
-                is_remote: false,
-                id: 0,
-                uuid: None,
-                uname: None,
-                state: None,
-            },
-            Some(d) => ControldData::Info {
-                have_quorum: is_true(d.attr_str("have-quorum")),
-                is_remote: is_true(d.attr_str("remote_node")),
-                id: attr_int(bytes(d.attr("id"))).unwrap_or(0),
-                uuid: d.attr("id"),
-                uname: d.attr("uname"),
-                state: d.attr("crmd"),
-            },
-        },
-        "lrm_invoke" => ControldData::Resource { node_state: data },
-        "ping" => ControldData::Ping {
-            sys_from: get("crm_subsystem"),
-            fsa_state: get("crmd_state"),
-            result: get("result"),
-        },
-        "list-nodes" => {
-            let mut nodes = Vec::new();
-            let mut n = data.and_then(|d| d.first_element(Some("node")));
-            while let Some(node) = n {
-                let id = attr_ll(bytes(node.attr("id"))).unwrap_or(0);
-                nodes.push(ControldNode {
-                    id: if id > 0 { id as u32 } else { 0 },
-                    uname: node.attr("uname"),
-                    state: node.attr("in_ccm"),
-                });
-                n = node.next_element(Some("node"));
-            }
-            nodes.reverse();
-            ControldData::Nodes(nodes)
-        }
-        _ => return (CRM_EX_PROTOCOL, reply),
-    };
-    (0, reply)
-}
 
 impl Api {
     /// The sender of the controller's requests: the object's id and the program's name.
@@ -154,35 +16,10 @@ impl Api {
         format!("{}_{}", self.client_uuid, system_name_or("client"))
     }
 
-    /// The hello the controller wants after connecting (`create_hello_message`).
-    pub(super) fn controld_hello(&self) -> Request {
-        let client_name = system_name_or("client");
-        let options = Element::new("options")
-            .attr("major_version", Some("1"))
-            .attr("minor_version", Some("0"))
-            .attr("client_name", Some(&client_name))
-            .attr("client_uuid", Some(&self.client_uuid))
-            .finish();
-        let (e, reference) = Envelope {
-            origin: "create_hello_message",
-            server: server::CONTROLD,
-            sender: &format!("{}_{client_name}", self.client_uuid),
-            task: "hello",
-            data: Some(&options),
-            ..Envelope::default()
-        }
-        .request();
-        Request {
-            text: e.finish(),
-            reference: Some(reference),
-            reply_expected: false,
-        }
-    }
-
     /// The controller's count of replies still expected (`pcmk_controld_api_replies_expected`).
     pub fn replies_expected(&self) -> u32 {
-        match self.daemon {
-            Daemon::Controld { replies_expected } => replies_expected,
+        match &self.daemon {
+            Daemon::Controld(c) => c.replies_expected,
             _ => 0,
         }
     }
@@ -195,7 +32,7 @@ impl Api {
         extra: &[(&str, Option<String>)],
         data: Option<&[u8]>,
     ) -> Result<Request, i32> {
-        if !matches!(self.daemon, Daemon::Controld { .. }) {
+        if !matches!(self.daemon, Daemon::Controld(_)) {
             return Err(libc::EINVAL);
         }
         let sys_to = if node.is_none() && task == "ping" {
@@ -224,8 +61,8 @@ impl Api {
     /// The controller counts a reply as expected before sending (as 3.0.0, even if the send
     /// then fails).
     pub fn expect_reply(&mut self) {
-        if let Daemon::Controld { replies_expected } = &mut self.daemon {
-            *replies_expected += 1;
+        if let Daemon::Controld(c) = &mut self.daemon {
+            c.replies_expected += 1;
         }
     }
 

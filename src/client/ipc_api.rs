@@ -1,174 +1,31 @@
 //! The daemon API object, with the semantics of Pacemaker 3.0.0's `pcmk_ipc_api_t`
 //! (`lib/common/ipc_client.c`): which daemons it serves, connecting and disconnecting, the
-//! events it delivers, and the dispatch loops of the sync, poll and main-loop modes. What each
-//! daemon's requests and replies look like lives in that daemon's module (`attrd`, `controld`,
-//! `pacemakerd`, `schedulerd`), as in Pacemaker's `ipc_<daemon>.c`.
+//! events it delivers, and the dispatch loops of the sync, poll and main-loop modes. It names no
+//! daemon: what a daemon adds (its state, first request, replies) comes through the registry
+//! (`client::daemons`, Pacemaker's `pcmk__ipc_methods_t`); the requests each daemon's API
+//! builds are in that daemon's module (`attrd`, `controld`, `pacemakerd`, `schedulerd`), as in
+//! Pacemaker's `ipc_<daemon>.c`.
 //!
 //! The object itself ([`Api`]) holds no callback. The loops take an [`ApiCell`]: something that
 //! lends the `Api` for short moments and delivers events to the user while lending nothing, so
 //! that a C callback may call back into the same object (even free it) without aliasing.
 
-pub use super::attrd::{AttrPair, AttrdReply};
-pub use super::controld::{ControldData, ControldNode, ControldReply};
+pub use super::daemons::attrd::{AttrPair, AttrdReply};
+pub use super::daemons::controld::{ControldData, ControldNode, ControldReply};
+pub use super::daemons::pacemakerd::PacemakerdReply;
+pub use super::daemons::schedulerd::SchedulerdReply;
+pub(crate) use super::daemons::Daemon;
+pub use super::daemons::Reply;
 use super::ipc::IpcClient;
 use super::message::{system_name_or, Element, Envelope};
-pub use super::pacemakerd::PacemakerdReply;
-pub use super::schedulerd::SchedulerdReply;
-use super::{attrd, controld, pacemakerd, rc, schedulerd};
+pub use super::protocol::{
+    dispatch, ipc_name, log_name, server, EventKind, Request, CRM_EX_DISCONNECT,
+    CRM_EX_INDETERMINATE, CRM_EX_PROTOCOL,
+};
+use super::rc;
 use crate::wire::flags;
 use crate::xml::{Document, Node};
 use std::time::{Duration, Instant};
-
-/// `enum pcmk_ipc_server` (3.0.0 values).
-pub mod server {
-    /// Unknown or invalid.
-    pub const UNKNOWN: i32 = 0;
-    /// Attribute manager.
-    pub const ATTRD: i32 = 1;
-    /// CIB manager.
-    pub const BASED: i32 = 2;
-    /// Controller.
-    pub const CONTROLD: i32 = 3;
-    /// Executor.
-    pub const EXECD: i32 = 4;
-    /// Fencer.
-    pub const FENCED: i32 = 5;
-    /// Launcher.
-    pub const PACEMAKERD: i32 = 6;
-    /// Scheduler.
-    pub const SCHEDULERD: i32 = 7;
-}
-
-/// `enum pcmk_ipc_dispatch`.
-pub mod dispatch {
-    /// Attached to GLib's main loop.
-    pub const MAIN: i32 = 0;
-    /// The caller polls and dispatches.
-    pub const POLL: i32 = 1;
-    /// Requests wait for their reply.
-    pub const SYNC: i32 = 2;
-}
-
-/// `enum pcmk_ipc_event`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    /// Result of an asynchronous connect (never emitted, as in 3.0.0).
-    Connect = 0,
-    /// The connection ended.
-    Disconnect = 1,
-    /// A daemon's reply.
-    Reply = 2,
-    /// A notification (never emitted, as in 3.0.0).
-    Notify = 3,
-}
-
-/// `CRM_EX_PROTOCOL`: a reply that cannot be understood.
-pub const CRM_EX_PROTOCOL: i32 = 76;
-/// `CRM_EX_DISCONNECT`: the status of a disconnect event.
-pub const CRM_EX_DISCONNECT: i32 = 102;
-/// `CRM_EX_INDETERMINATE`: an ack that announces the real reply.
-pub const CRM_EX_INDETERMINATE: i32 = 112;
-
-/// The libqb name of a server's IPC, where `pcmk_ipc_name(api, false)` gives one (not for the
-/// CIB manager, executor and fencer, which this API does not serve in 3.0.0).
-pub fn ipc_name(server: i32) -> Option<&'static str> {
-    match server {
-        server::ATTRD => Some("attrd"),
-        server::CONTROLD => Some("crmd"),
-        server::PACEMAKERD => Some("pacemakerd"),
-        server::SCHEDULERD => Some("pengine"),
-        _ => None,
-    }
-}
-
-/// A server's name for humans (`pcmk_ipc_name(api, true)`).
-pub fn log_name(server: i32) -> &'static str {
-    match server {
-        server::ATTRD => "attribute manager",
-        server::BASED => "CIB manager",
-        server::CONTROLD => "controller",
-        server::EXECD => "executor",
-        server::FENCED => "fencer",
-        server::PACEMAKERD => "launcher",
-        server::SCHEDULERD => "scheduler",
-        _ => "Pacemaker",
-    }
-}
-
-pub(crate) fn message_type(server: i32) -> &'static str {
-    match server {
-        server::ATTRD => "attrd",
-        server::BASED => "cib",
-        server::CONTROLD => "crmd",
-        server::EXECD => "lrmd",
-        server::FENCED => "stonith-ng",
-        server::PACEMAKERD => "pacemakerd",
-        server::SCHEDULERD => "pengine",
-        _ => "",
-    }
-}
-
-/// Which server a name designates (`pcmk__parse_server`): process, IPC or message-type names.
-pub(crate) fn parse_server(text: Option<&str>) -> i32 {
-    let Some(t) = text else {
-        return server::UNKNOWN;
-    };
-    let names: [(i32, &[&str]); 7] = [
-        (server::ATTRD, &["pacemaker-attrd", "attrd"]),
-        (
-            server::BASED,
-            &["pacemaker-based", "cib_rw", "cib_ro", "cib_shm", "cib"],
-        ),
-        (
-            server::CONTROLD,
-            &["pacemaker-controld", "crmd", "dc", "tengine"],
-        ),
-        (
-            server::EXECD,
-            &["pacemaker-execd", "pacemaker-remoted", "lrmd"],
-        ),
-        (server::FENCED, &["pacemaker-fenced", "stonith-ng"]),
-        (server::PACEMAKERD, &["pacemakerd"]),
-        (server::SCHEDULERD, &["pacemaker-schedulerd", "pengine"]),
-    ];
-    names
-        .iter()
-        .find(|(_, n)| n.contains(&t))
-        .map_or(server::UNKNOWN, |(s, _)| *s)
-}
-
-/// A request ready to send.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// Its XML text.
-    pub text: Vec<u8>,
-    /// Its `reference` attribute, if it has one.
-    pub reference: Option<String>,
-    /// Whether the daemon answers it (a sync-mode send then waits for the answer).
-    pub reply_expected: bool,
-}
-
-/// State a daemon's API keeps.
-#[derive(Debug)]
-pub(crate) enum Daemon {
-    Attrd,
-    Controld { replies_expected: u32 },
-    Pacemakerd { state: i32 },
-    Schedulerd,
-}
-
-/// The decoded data of a reply event (strings and nodes borrow from the reply document).
-#[derive(Debug, Clone)]
-pub enum Reply<'a> {
-    /// pacemakerd.
-    Pacemakerd(PacemakerdReply<'a>),
-    /// The controller.
-    Controld(ControldReply<'a>),
-    /// The scheduler.
-    Schedulerd(SchedulerdReply<'a>),
-    /// The attribute manager.
-    Attrd(AttrdReply<'a>),
-}
 
 /// An event for the user's callback.
 #[derive(Debug, Clone)]
@@ -199,20 +56,10 @@ impl Api {
     /// `pcmk_new_ipc_api`: an unconnected object for one of the servers 3.0.0 serves this way
     /// (attribute manager, controller, pacemakerd, scheduler). Others: `EOPNOTSUPP`.
     pub fn new(server: i32) -> Result<Api, i32> {
-        let Some(name) = ipc_name(server) else {
+        let (Some(name), Some(daemon)) = (ipc_name(server), Daemon::new(server)) else {
             return Err(libc::EOPNOTSUPP);
         };
-        let (daemon, size) = match server {
-            server::ATTRD => (Daemon::Attrd, 0),
-            server::CONTROLD => (
-                Daemon::Controld {
-                    replies_expected: 0,
-                },
-                0,
-            ),
-            server::PACEMAKERD => (Daemon::Pacemakerd { state: -1 }, 0),
-            _ => (Daemon::Schedulerd, 5 * 1024 * 1024),
-        };
+        let size = daemon.buffer_size();
         Ok(Api {
             server,
             dispatch: dispatch::MAIN,
@@ -314,15 +161,10 @@ impl Api {
         if code != rc::OK {
             return code;
         }
-        if let Daemon::Pacemakerd { state } = &mut self.daemon {
-            *state = -1;
-        }
-        let post = if matches!(self.daemon, Daemon::Controld { .. }) {
-            // the controller wants a hello first (and never answers it)
-            let hello = self.controld_hello();
-            self.send_only(&hello)
-        } else {
-            rc::OK
+        // the daemon's first request (the controller's hello, which it never answers)
+        let post = match self.daemon.post_connect(&self.client_uuid) {
+            Some(first) => self.send_only(&first),
+            None => rc::OK,
         };
         if post != rc::OK {
             if let Some(c) = self.ipc.as_mut() {
@@ -338,9 +180,7 @@ impl Api {
     pub fn disconnect(&mut self) -> bool {
         let had = self.ipc.take().is_some();
         self.detached = false;
-        if let Daemon::Pacemakerd { state } = &mut self.daemon {
-            *state = -1;
-        }
+        self.daemon.post_disconnect();
         had
     }
 
@@ -420,44 +260,13 @@ impl Api {
     /// The daemon's dispatch of one reply: the event to deliver (if any) and whether more
     /// replies are expected.
     pub fn decode<'a>(&mut self, msg: Node<'a>) -> (Option<Event<'a>>, bool) {
-        let reply = |status, data| {
-            Some(Event {
-                kind: EventKind::Reply,
-                status,
-                data: Some(data),
-            })
-        };
-        match &mut self.daemon {
-            Daemon::Pacemakerd { .. } => {
-                if msg.is("ack") {
-                    return (None, pacemakerd::ack_announces_reply(msg));
-                }
-                let (status, data) = pacemakerd::decode(msg);
-                (reply(status, Reply::Pacemakerd(data)), false)
-            }
-            Daemon::Controld { replies_expected } => {
-                if msg.is("ack") {
-                    return (None, *replies_expected > 0);
-                }
-                *replies_expected = replies_expected.saturating_sub(1);
-                let (status, data) = controld::decode(msg);
-                (reply(status, Reply::Controld(data)), false)
-            }
-            Daemon::Schedulerd => {
-                if msg.is("ack") {
-                    return (None, false);
-                }
-                let (status, data) = schedulerd::decode(msg);
-                (reply(status, Reply::Schedulerd(data)), false)
-            }
-            Daemon::Attrd => {
-                if msg.is("ack") {
-                    return (None, false);
-                }
-                let (status, data) = attrd::decode(msg);
-                (reply(status, Reply::Attrd(data)), false)
-            }
-        }
+        let (reply, more) = self.daemon.decode(msg);
+        let event = reply.map(|(status, data)| Event {
+            kind: EventKind::Reply,
+            status,
+            data: Some(data),
+        });
+        (event, more)
     }
 }
 

@@ -17,13 +17,13 @@
 //!   the cluster stack restarted;
 //! - `PCMK_IPC_RS_WIRE` (`auto`, `compressed` or `2.1`/`3.0.0`, `multipart` or `3.0.1`) and
 //!   [`super::IpcClient::set_layout`] override all this.
+//!
+//! The probe itself is [`super::probe_layout`] (in `ipc`: it is a connection of its own).
 
 use super::log::{log, Level};
-use super::message::{reference_for, Envelope};
 use crate::wire::Layout;
 use parking_lot::Mutex;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 /// How a connection chooses its layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,150 +188,16 @@ fn to_node_file(p: Process, layout: Layout) {
     }
 }
 
-/// Ask the node which layout its daemons use: a flagless ping (read alike by every release) to
-/// pacemakerd, or else to the controller after its hello; the event that answers shows it. An
-/// answer another process of the node kept, for the same daemon process, is taken as it is.
-/// Each daemon asked gets at most `wait` to answer.
-pub fn probe(wait: Duration) -> Result<Layout, String> {
-    if let Some((p, layout)) = from_node_file() {
-        *NODE.lock() = Some((p, layout));
-        return Ok(layout);
-    }
-    let mut why = Vec::new();
-    for service in ["pacemakerd", "crmd"] {
-        match probe_one(service, wait) {
-            Ok((layout, server)) => {
-                log!(
-                    Level::Debug,
-                    "pcmk-ipc-rs",
-                    "{service} answers in the {layout:?} layout: the node's daemons read it"
-                );
-                if let Some(p) = server {
-                    *NODE.lock() = Some((p, layout));
-                    to_node_file(p, layout);
-                }
-                return Ok(layout);
-            }
-            Err(e) => why.push(format!("{service}: {e}")),
-        }
-    }
-    Err(why.join("; "))
+/// An answer to the node probe that another process of the node kept, for the same daemon
+/// process (then also this process's answer).
+pub(crate) fn node_answer_kept() -> Option<Layout> {
+    let (p, layout) = from_node_file()?;
+    *NODE.lock() = Some((p, layout));
+    Some(layout)
 }
 
-/// How long the probe waits for the ping's answer once a frame has shown the layout.
-const PROBE_ANSWER_GRACE: Duration = Duration::from_millis(500);
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>), String> {
-    let mut c = super::IpcClient::new(service, 0);
-    // the probe itself sends only what every release reads alike, with ids of its own
-    c.set_layout(None);
-    c.use_own_ids();
-    match c.connect() {
-        0 => {}
-        code => return Err(super::rc::describe(code)),
-    }
-    let pid = std::process::id();
-    let sender = format!("{pid}_pcmk-ipc-rs-probe");
-    let mut requests = Vec::new();
-    if service == "crmd" {
-        let options = super::message::Element::new("options")
-            .attr("major_version", Some("1"))
-            .attr("minor_version", Some("0"))
-            .attr("client_name", Some("pcmk-ipc-rs-probe"))
-            .attr("client_uuid", Some(&pid.to_string()))
-            .finish();
-        let hello = Envelope {
-            origin: "pcmk-ipc-rs",
-            server: super::ipc_api::server::CONTROLD,
-            sender: &sender,
-            task: "hello",
-            data: Some(&options),
-            ..Envelope::default()
-        }
-        .request_with_reference(&reference_for("hello", &sender, "probe"));
-        requests.push(hello.finish());
-    }
-    let (server, sys_to) = if service == "crmd" {
-        (super::ipc_api::server::CONTROLD, "crmd")
-    } else {
-        (super::ipc_api::server::PACEMAKERD, "pacemakerd")
-    };
-    let ping_reference = reference_for("ping", &sender, "probe");
-    let ping = Envelope {
-        origin: "pcmk-ipc-rs",
-        server,
-        sender: &sender,
-        sys_to: Some(sys_to),
-        task: "ping",
-        ..Envelope::default()
-    }
-    .request_with_reference(&ping_reference);
-    requests.push(ping.finish());
-    for r in &requests {
-        let sent = c.send(Some(r), 0, 5000);
-        if sent.rc <= 0 {
-            return Err(format!("send: {}", super::rc::describe(-sent.rc)));
-        }
-    }
-    let mut deadline = Instant::now() + wait;
-    // The first frame may show the layout before the ping's answer comes: pacemaker-remoted's
-    // proxy acknowledges each request it relays to the cluster with an ack that announces the
-    // answer (status 112, CRM_EX_INDETERMINATE). Then, and only then, the probe waits a little
-    // for the answer, so that it does not hang up on a relay still on its way (the proxy logs
-    // a warning for each answer it cannot hand over).
-    let mut answered = false;
-    let mut announced = false;
-    let mut grace_set = false;
-    loop {
-        if let Some(l) = c.seen_layout() {
-            if answered || !announced {
-                return Ok((l, c.server()));
-            }
-            if !grace_set {
-                // (when it passes, the deadline below returns the layout)
-                deadline = deadline.min(Instant::now() + PROBE_ANSWER_GRACE);
-                grace_set = true;
-            }
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            if let Some(l) = c.seen_layout() {
-                return Ok((l, c.server()));
-            }
-            return Err("no answer".into());
-        }
-        let Some(fd) = c.fd() else {
-            return Err("disconnected".into());
-        };
-        let mut p = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, 1000) as i32) };
-        let mut seen = |text: &[u8]| {
-            if contains(text, ping_reference.as_bytes()) {
-                answered = true;
-            } else if text.starts_with(b"<ack") && contains(text, b"status=\"112\"") {
-                announced = true;
-            } else {
-                // anything else: no answer announced, the probe has what it came for
-                answered = true;
-            }
-        };
-        while c.ready() > 0 && c.read() > 0 {
-            seen(c.text());
-        }
-        // a server that answers on the response channel (not pacemakerd's way, but any frame
-        // of the daemon's shows its layout; remoted's ack comes there)
-        c.drain_responses(&mut seen);
-        if !c.connected() && c.seen_layout().is_none() {
-            return Err("disconnected".into());
-        }
-    }
+/// The node probe's answer from `p`: kept for this process and the node's others.
+pub(crate) fn node_answered(p: Process, layout: Layout) {
+    *NODE.lock() = Some((p, layout));
+    to_node_file(p, layout);
 }

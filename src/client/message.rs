@@ -104,7 +104,7 @@ impl Envelope<'_> {
         } = *self;
         let mut e = Element::new("message")
             .attr("origin", Some(origin))
-            .attr("t", Some(super::ipc_api::message_type(server)))
+            .attr("t", Some(super::protocol::message_type(server)))
             .attr("subt", Some("request"))
             .attr("version", Some(FEATURE_SET))
             .attr("reference", Some(reference))

@@ -2,6 +2,7 @@
 //! `lib/common/ipc_attrd.c` (internal API, declared in `crm/common/ipc_attrd_internal.h`, used
 //! by `attrd_updater`, `crm_attribute` and the controller), and its reply structure.
 
+use super::event_data::EventData;
 use super::ipc_api::{connect_and_send, pcmk_ipc_api_t};
 use super::{cptr, opt_str, List};
 use crate::client::attrd::{options, Update, UpdateSettings};
@@ -29,8 +30,14 @@ pub struct AttrdApiReply {
 // The layout of Pacemaker 3.0.0 on x86_64.
 const _: () = assert!(size_of::<AttrdApiReply>() == 16 && size_of::<AttrdQueryPair>() == 24);
 
+impl EventData for AttrdReply<'_> {
+    fn with_c(&self, f: impl FnOnce(*mut c_void)) {
+        with_reply(self, f);
+    }
+}
+
 /// Call `f` with the C structure of a reply (`pcmk__attrd_api_reply_t`); it lives for the call.
-pub(super) fn with_reply(r: &AttrdReply<'_>, f: impl FnOnce(*mut c_void)) {
+fn with_reply(r: &AttrdReply<'_>, f: impl FnOnce(*mut c_void)) {
     let mut pairs: Vec<AttrdQueryPair> = match r {
         AttrdReply::Unknown => Vec::new(),
         AttrdReply::Query(ps) => ps

@@ -2,6 +2,7 @@
 //! Pacemaker 3.0.0's, checked at compile time here and against Pacemaker's own header by
 //! `tests-c/abi_daemons.c`).
 
+use super::event_data::EventData;
 use super::ipc_api::{enter, pcmk_ipc_api_t, send_built};
 use super::{cptr, nptr, opt_str, List};
 use crate::client::ipc_api::{Api, ApiCell, ControldData, ControldReply, Request};
@@ -68,8 +69,14 @@ const _: () = {
     assert!(offset_of!(ControldNodeInfo, uuid) == 8 && offset_of!(ControldNodeInfo, state) == 24);
 };
 
+impl EventData for ControldReply<'_> {
+    fn with_c(&self, f: impl FnOnce(*mut c_void)) {
+        with_reply(self, f);
+    }
+}
+
 /// Call `f` with the C structure of a reply (`pcmk_controld_api_reply_t`); it lives for the call.
-pub(super) fn with_reply(r: &ControldReply<'_>, f: impl FnOnce(*mut c_void)) {
+fn with_reply(r: &ControldReply<'_>, f: impl FnOnce(*mut c_void)) {
     let mut nodes: Vec<ControldApiNode> = Vec::new();
     let mut list = List(std::ptr::null_mut());
     // SAFETY: plain data; zero is valid for every field.

@@ -7,8 +7,9 @@
 //! outermost call returns, never while something still uses it. In main-loop mode the object
 //! is released by its GLib source's destroy notification, as in Pacemaker 3.0.0.
 
-use super::{attrd, controld, opt_str, pacemakerd, schedulerd, watch_fd};
-use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Reply, Request, SourceStep};
+use super::event_data::EventData;
+use super::{opt_str, watch_fd};
+use crate::client::ipc_api::{self, dispatch, Api, ApiCell, Event, Request, SourceStep};
 use crate::client::log::{log, Level};
 use crate::client::rc;
 use glib_sys::{gboolean, gpointer, GIOChannel, GIOCondition};
@@ -588,10 +589,7 @@ pub unsafe extern "C" fn pcmk_ipc_purge_node(
 fn with_event_data(event: &Event<'_>, f: impl FnOnce(*mut c_void)) {
     match &event.data {
         None => f(std::ptr::null_mut()),
-        Some(Reply::Pacemakerd(r)) => pacemakerd::with_reply(r, f),
-        Some(Reply::Controld(r)) => controld::with_reply(r, f),
-        Some(Reply::Schedulerd(r)) => schedulerd::with_reply(r, f),
-        Some(Reply::Attrd(r)) => attrd::with_reply(r, f),
+        Some(r) => r.with_c(f),
     }
 }
 

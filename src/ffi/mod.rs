@@ -172,6 +172,7 @@ unsafe fn watch_fd(
 mod attrd;
 mod controld;
 mod crm_ipc;
+mod event_data;
 mod ipc_api;
 mod mainloop;
 mod pacemakerd;

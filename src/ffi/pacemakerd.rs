@@ -2,6 +2,7 @@
 //! Pacemaker 3.0.0's, checked at compile time here and against Pacemaker's own header by
 //! `tests-c/abi_daemons.c`).
 
+use super::event_data::EventData;
 use super::ipc_api::{pcmk_ipc_api_t, send_built};
 use super::{cptr, opt_str};
 use crate::client::ipc_api::PacemakerdReply;
@@ -48,8 +49,14 @@ const _: () = {
     assert!(offset_of!(PacemakerdPing, status) == 24);
 };
 
+impl EventData for PacemakerdReply<'_> {
+    fn with_c(&self, f: impl FnOnce(*mut c_void)) {
+        with_reply(self, f);
+    }
+}
+
 /// Call `f` with the C structure of a reply (`pcmk_pacemakerd_api_reply_t`); it lives for the call.
-pub(super) fn with_reply(r: &PacemakerdReply<'_>, f: impl FnOnce(*mut c_void)) {
+fn with_reply(r: &PacemakerdReply<'_>, f: impl FnOnce(*mut c_void)) {
     let mut c = match *r {
         PacemakerdReply::Unknown => PacemakerdApiReply {
             reply_type: 0,

@@ -2,6 +2,7 @@
 //! Pacemaker 3.0.0's, checked at compile time here and against Pacemaker's own header by
 //! `tests-c/abi_daemons.c`).
 
+use super::event_data::EventData;
 use super::ipc_api::{enter, pcmk_ipc_api_t};
 use super::{cptr, nptr};
 use crate::client::ipc_api::{self, ApiCell, SchedulerdReply};
@@ -28,8 +29,14 @@ pub struct SchedulerdApiReply {
 const _: () =
     assert!(size_of::<SchedulerdApiReply>() == 32 && offset_of!(SchedulerdApiReply, graph) == 8);
 
+impl EventData for SchedulerdReply<'_> {
+    fn with_c(&self, f: impl FnOnce(*mut c_void)) {
+        with_reply(self, f);
+    }
+}
+
 /// Call `f` with the C structure of a reply (`pcmk_schedulerd_api_reply_t`); it lives for the call.
-pub(super) fn with_reply(r: &SchedulerdReply<'_>, f: impl FnOnce(*mut c_void)) {
+fn with_reply(r: &SchedulerdReply<'_>, f: impl FnOnce(*mut c_void)) {
     let mut c = match *r {
         SchedulerdReply::Unknown => SchedulerdApiReply {
             reply_type: 0,
