@@ -5,6 +5,7 @@
 
 use super::error::{Error, Malformed, Status};
 use super::ipc_api::{self, dispatch, server, Api, ApiCell, Event, Request};
+use super::poll::{wait_input, Ready};
 use super::rc;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -106,25 +107,10 @@ impl<T> DaemonClient<T> {
                 .ipc()
                 .and_then(|c| c.fd())
                 .ok_or_else(Error::disconnected)?;
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Error::TimedOut);
-            }
-            let mut p = libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            unsafe {
-                libc::poll(
-                    &mut p,
-                    1,
-                    left.as_millis().clamp(1, i32::MAX as u128) as i32,
-                )
-            };
-            if p.revents & (libc::POLLHUP | libc::POLLERR) != 0 && p.revents & libc::POLLIN == 0 {
-                return Err(Error::disconnected());
+            match wait_input(fd, Some(deadline)).map_err(Error::Io)? {
+                Ready::Input => {}
+                Ready::Gone => return Err(Error::disconnected()),
+                Ready::TimedOut => return Err(Error::TimedOut),
             }
             ipc_api::dispatch_pending(&self.inner);
             if !self.inner.api.borrow_mut().is_connected() && self.inner.answers.borrow().is_empty()

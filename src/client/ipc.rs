@@ -8,6 +8,7 @@ use super::buffer::{default_buffer_size, ipc_buffer_size};
 use super::layout::{self, Choice, Process};
 use super::log::{log, Level};
 use super::message::{reference_for, Element, Envelope};
+use super::poll::{wait_input, wait_input_slice, Ready};
 use super::protocol::server;
 use super::rc;
 use crate::qb::{ConnectOptions, Connection};
@@ -692,19 +693,7 @@ impl IpcClient {
     /// Wait until the descriptor is readable (or hung up), at most `wait`.
     fn wait_readable(&self, wait: Duration) -> bool {
         let Some(fd) = self.fd() else { return false };
-        let mut p = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
-        loop {
-            // SAFETY: one valid pollfd.
-            let n = unsafe { libc::poll(&mut p, 1, ms) };
-            if n >= 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-                return n > 0;
-            }
-        }
+        wait_input(fd, Some(Instant::now() + wait)).is_ok_and(|r| r != Ready::TimedOut)
     }
 
     /// The text of the last message received, with its NUL (`crm_ipc_buffer`).
@@ -1318,13 +1307,8 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
         let Some(fd) = c.fd() else {
             return Err("disconnected".into());
         };
-        let mut p = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut p, 1, left.as_millis().clamp(1, 1000) as i32) };
+        // a second at a time: a frame may show the layout before the answer comes
+        let _ = wait_input_slice(fd, Some(deadline), Duration::from_secs(1));
         let mut seen = |text: &[u8]| {
             if contains(text, ping_reference.as_bytes()) {
                 answered = true;

@@ -18,6 +18,7 @@ pub(crate) use super::daemons::Daemon;
 pub use super::daemons::Reply;
 use super::ipc::IpcClient;
 use super::message::{system_name_or, Element, Envelope};
+use super::poll::wait_input_slice;
 pub use super::protocol::{
     dispatch, ipc_name, log_name, server, EventKind, Request, CRM_EX_DISCONNECT,
     CRM_EX_INDETERMINATE, CRM_EX_PROTOCOL,
@@ -347,17 +348,8 @@ pub fn send_request_within(cell: &impl ApiCell, req: &Request, limit: Option<Dur
                 n if n == -(libc::EAGAIN as i64) => {
                     // wait for the event instead of spinning
                     if let Some(fd) = ipc.fd() {
-                        let mut p = libc::pollfd {
-                            fd,
-                            events: libc::POLLIN,
-                            revents: 0,
-                        };
-                        let ms = deadline
-                            .saturating_duration_since(Instant::now())
-                            .as_millis()
-                            .clamp(1, 100) as i32;
-                        // SAFETY: one valid pollfd.
-                        unsafe { libc::poll(&mut p, 1, ms) };
+                        // (a failed poll shows again as a failed read)
+                        let _ = wait_input_slice(fd, Some(deadline), Duration::from_millis(100));
                     }
                     Err(n)
                 }

@@ -41,6 +41,7 @@ pub mod layout;
 pub(crate) mod log;
 mod message;
 pub mod pacemakerd;
+mod poll;
 mod protocol;
 pub mod rc;
 pub mod schedulerd;

@@ -17,6 +17,7 @@
 
 use super::error::{Error, Malformed};
 use super::ipc::IpcClient;
+use super::poll::{wait_input, Ready};
 use super::rc;
 use crate::wire::flags;
 use std::os::fd::RawFd;
@@ -150,27 +151,14 @@ impl Client {
             if let Some(m) = self.read_event()? {
                 return Ok(Some(m));
             }
+            if deadline.is_some_and(|d| d <= std::time::Instant::now()) {
+                return Ok(None);
+            }
             let fd = self.ipc.fd().ok_or_else(Error::disconnected)?;
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            if left.is_some_and(|l| l.is_zero()) {
-                return Ok(None);
-            }
-            let ms = left.map_or(-1, |l| l.as_millis().clamp(1, i32::MAX as u128) as i32);
-            let mut p = libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            let n = unsafe { libc::poll(&mut p, 1, ms) };
-            if n > 0
-                && p.revents & (libc::POLLHUP | libc::POLLERR) != 0
-                && p.revents & libc::POLLIN == 0
-            {
-                return Err(Error::disconnected());
-            }
-            if n == 0 {
-                return Ok(None);
+            match wait_input(fd, deadline).map_err(Error::Io)? {
+                Ready::Input => {}
+                Ready::Gone => return Err(Error::disconnected()),
+                Ready::TimedOut => return Ok(None),
             }
         }
     }

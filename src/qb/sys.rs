@@ -22,6 +22,11 @@ impl Deadline {
         Deadline(timeout.map(|t| Instant::now() + t))
     }
 
+    /// The deadline `at` (`None`: never).
+    pub fn at(at: Option<Instant>) -> Deadline {
+        Deadline(at)
+    }
+
     /// The time left, `None` for no deadline, zero once passed.
     pub fn remaining(&self) -> Option<Duration> {
         self.0.map(|d| d.saturating_duration_since(Instant::now()))
