@@ -69,10 +69,11 @@ pub fn replies(data: &[u8]) {
         let _ = api.decode(doc.root());
     }
     let root = doc.root();
-    let _ = crate::client::attrd::decode(root);
-    let _ = crate::client::controld::decode(root);
-    let _ = crate::client::pacemakerd::decode(root);
-    let _ = crate::client::schedulerd::decode(root);
+    // each decoder also on what its dispatch takes for an ack
+    let _ = crate::client::daemons::attrd::decode_reply(root);
+    let _ = crate::client::daemons::controld::decode_reply(root);
+    let _ = crate::client::daemons::pacemakerd::decode_reply(root);
+    let _ = crate::client::daemons::schedulerd::decode_reply(root);
 }
 
 /// A shared-memory ring whose files hold the input: the header file (the first 8248 bytes,

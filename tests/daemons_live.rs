@@ -166,17 +166,11 @@ fn the_node_says_which_header_its_daemons_read() {
     }
     assert_eq!(probe_layout(std::time::Duration::from_secs(5)), Ok(want));
     // a connection learns it from its server's first message
-    let mut c = pcmk_ipc_rs::client::IpcClient::new("cib_rw", 0);
-    assert_eq!(c.connect(), 0);
-    assert_eq!(c.seen_layout(), None);
+    let mut c = pcmk_ipc_rs::client::Client::connect("cib_rw").unwrap();
+    assert_eq!(c.layout(), None);
     let hello = r#"<cib_command t="cib" cib_op="register" cib_callid="1" cib_callopt="4096" cib_clientname="layout"/>"#;
-    let sent = c.send(
-        Some(hello.as_bytes()),
-        pcmk_ipc_rs::wire::flags::CLIENT_RESPONSE,
-        5000,
-    );
-    assert!(sent.replied, "{sent:?}");
-    assert_eq!(c.seen_layout(), Some(want));
+    c.request(hello, Some(Duration::from_secs(5))).unwrap();
+    assert_eq!(c.layout(), Some(want));
 }
 
 /// The pid of the node's process named `comm` (in this pid namespace).

@@ -3,7 +3,7 @@
 //! Rust client [`AttributeManager`].
 
 use super::daemon_client::{unexpected, DaemonClient};
-pub use super::daemons::attrd::{AttrPair, AttrdReply};
+use super::daemons::attrd::AttrdReply;
 use super::error::{Error, Status};
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request};
 use super::message::Element;

@@ -1,6 +1,7 @@
 //! Who may serve Pacemaker IPC: root, or the cluster daemon user or group. Pacemaker's client
 //! library refuses any other server (`is_ipc_provider_expected` in 3.0.0).
 
+use super::error::Error;
 use crate::qb::{self, Ucred};
 use std::os::fd::RawFd;
 use std::sync::OnceLock;
@@ -43,10 +44,18 @@ pub fn check_peer(sock: RawFd, uid: libc::uid_t, gid: libc::gid_t) -> qb::Result
     Ok(Authenticity::judge(qb::sys::peer_cred(sock)?, uid, gid))
 }
 
-/// The uid and primary gid of the cluster daemon user, looked up once per process (as Pacemaker
-/// caches a successful lookup). Errors: `EINVAL` when there is no such user, the errno of the
-/// lookup otherwise.
-pub fn daemon_user() -> Result<(libc::uid_t, libc::gid_t), i32> {
+/// The uid and primary gid of the cluster daemon user (`hacluster`), looked up once per
+/// process (as Pacemaker caches a successful lookup). Errors: [`Error::InvalidInput`] when
+/// there is no such user, the lookup's own error otherwise.
+pub fn daemon_user() -> Result<(libc::uid_t, libc::gid_t), Error> {
+    daemon_ids().map_err(|code| match code {
+        libc::EINVAL => Error::InvalidInput(format!("no user {DAEMON_USER}")),
+        errno => Error::Io(std::io::Error::from_raw_os_error(errno)),
+    })
+}
+
+/// [`daemon_user`] with the errno libcrmcommon gives (`EINVAL` when there is no such user).
+pub(crate) fn daemon_ids() -> Result<(libc::uid_t, libc::gid_t), i32> {
     static IDS: OnceLock<(libc::uid_t, libc::gid_t)> = OnceLock::new();
     if let Some(ids) = IDS.get() {
         return Ok(*ids);

@@ -3,7 +3,7 @@
 
 use super::daemon_client::{unexpected, DaemonClient};
 use super::daemons::controld::eq_ignore_case;
-pub use super::daemons::controld::{ControldData, ControldNode, ControldReply};
+use super::daemons::controld::ControldData;
 use super::error::Error;
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request};
 use super::message::{system_name_or, Element, Envelope, FEATURE_SET};

@@ -3,7 +3,7 @@
 //! Codes are Pacemaker's: "legacy" (0 or a negative errno, −201) where the C function returns
 //! them, standard ones (positive errno, negative `pcmk_rc_*`) from [`IpcClient::connect`].
 
-use super::auth::{daemon_user, Authenticity};
+use super::auth::{daemon_ids, Authenticity};
 use super::buffer::{default_buffer_size, ipc_buffer_size};
 use super::layout::{self, Choice, Process};
 use super::log::{log, Level};
@@ -467,11 +467,6 @@ impl IpcClient {
         &self.name
     }
 
-    /// The buffer size: the requested one until connected, then the negotiated one if larger.
-    pub fn buffer_size(&self) -> u32 {
-        self.buf_size
-    }
-
     /// Connect (`pcmk__connect_generic_ipc`): the libqb handshake, then the check that the
     /// server runs as root or as the cluster user or group. Returns a standard code: 0, the
     /// errno of the connect (`ECONNREFUSED` when nothing listens), `EINVAL` when there is no
@@ -490,7 +485,7 @@ impl IpcClient {
         };
         // The credential check runs before any file the server names is opened (3.0.0 checks
         // after libqb opened them; the result is the same).
-        let ids = daemon_user();
+        let ids = daemon_ids();
         // the server's credentials, and whether they passed
         let mut seen = None;
         let judged = Connection::connect_checked(&self.name, &opts, |cred| {

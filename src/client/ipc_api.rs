@@ -10,8 +10,8 @@
 //! lends the `Api` for short moments and delivers events to the user while lending nothing, so
 //! that a C callback may call back into the same object (even free it) without aliasing.
 
-pub use super::daemons::attrd::{AttrPair, AttrdReply};
-pub use super::daemons::controld::{ControldData, ControldNode, ControldReply};
+pub use super::daemons::attrd::AttrdReply;
+pub use super::daemons::controld::{ControldData, ControldReply};
 pub use super::daemons::pacemakerd::PacemakerdReply;
 pub use super::daemons::schedulerd::SchedulerdReply;
 pub(crate) use super::daemons::Daemon;
@@ -21,7 +21,6 @@ use super::message::{system_name_or, Element, Envelope};
 use super::poll::wait_input_slice;
 pub use super::protocol::{
     dispatch, ipc_name, log_name, server, EventKind, Request, CRM_EX_DISCONNECT,
-    CRM_EX_INDETERMINATE, CRM_EX_PROTOCOL,
 };
 use super::rc;
 use crate::wire::flags;

@@ -16,7 +16,7 @@
 //!   while the daemon asked is the same process), so that a tool pays for the question only after
 //!   the cluster stack restarted;
 //! - `PCMK_IPC_RS_WIRE` (`auto`, `compressed` or `2.1`/`3.0.0`, `multipart` or `3.0.1`) and
-//!   [`super::IpcClient::set_layout`] override all this.
+//!   [`super::Client::connect_with_layout`] override all this.
 //!
 //! The probe itself is [`super::probe_layout`] (in `ipc`: it is a connection of its own).
 

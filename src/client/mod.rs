@@ -1,13 +1,16 @@
 //! The safe Rust API: connections to Pacemaker daemons, requests, replies and events.
 //!
 //! - [`Client`] (`simple`): XML requests and replies over one connection;
-//! - [`IpcClient`] (`ipc`): the connection object with the semantics of `crm_ipc_t`;
-//! - [`ipc_api`]: the daemon API object with the semantics of `pcmk_ipc_api_t`;
-//! - one module per daemon, as Pacemaker has one `ipc_<daemon>.c` each: [`attrd`],
-//!   [`controld`], [`pacemakerd`], [`schedulerd`] (requests, reply decoding, and a typed
-//!   client: [`attrd::AttributeManager`], [`controld::Controller`],
-//!   [`pacemakerd::Pacemakerd`], [`schedulerd::Scheduler`]);
-//! - `message`: Pacemaker's message envelope, shared by the daemon modules.
+//! - [`cib::Cib`]: the CIB manager (queries, changes, notifications), and with the `tokio`
+//!   feature `asynchronous` for async code;
+//! - a typed client per daemon, as Pacemaker has one `ipc_<daemon>.c` each:
+//!   [`attrd::AttributeManager`], [`controld::Controller`], [`pacemakerd::Pacemakerd`],
+//!   [`schedulerd::Scheduler`];
+//! - [`Error`]: every failure by its cause, [`Error::code`] giving Pacemaker's return code.
+//!
+//! Under the C ABI, and not part of this API, are the crate's emulations of `crm_ipc_t`
+//! (`ipc`) and `pcmk_ipc_api_t` (`ipc_api`), with C's return codes; each daemon's protocol is
+//! in `daemons`, reached through one registry.
 //!
 //! ```no_run
 //! use pcmk_ipc_rs::client::controld::Controller;
@@ -33,10 +36,10 @@ mod buffer;
 pub mod cib;
 pub mod controld;
 mod daemon_client;
-mod daemons;
+pub(crate) mod daemons;
 mod error;
 mod ipc;
-pub mod ipc_api;
+pub(crate) mod ipc_api;
 pub mod layout;
 pub(crate) mod log;
 mod message;
@@ -51,7 +54,13 @@ mod text;
 pub use auth::{check_peer, daemon_user, Authenticity};
 pub use buffer::{default_buffer_size, ipc_buffer_size, DEFAULT_BUFFER_SIZE, MIN_BUFFER_SIZE};
 pub use error::{Error, Malformed, Status};
-pub use ipc::{probe_layout, IpcClient, Sent};
+pub use ipc::probe_layout;
+#[cfg(not(feature = "internals"))]
+pub(crate) use ipc::IpcClient;
+/// The `crm_ipc_t` emulation under the C ABI (its semantics: C return codes), public only with
+/// the `internals` feature, for the tests that hold it to libcrmcommon's; not part of the API.
+#[cfg(feature = "internals")]
+pub use ipc::{IpcClient, Sent};
 pub use message::FEATURE_SET;
 pub use simple::{Client, Message};
 

@@ -2,8 +2,9 @@
 //! the typed Rust client [`Pacemakerd`].
 
 use super::daemon_client::{unexpected, DaemonClient};
-pub use super::daemons::pacemakerd::{state_from_text, state_text, PacemakerdReply};
-use super::error::Error;
+use super::daemons::pacemakerd::PacemakerdReply;
+pub(crate) use super::daemons::pacemakerd::{state_from_text, state_text};
+use super::error::{Error, Status};
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request};
 use super::message::{system_name_or, Envelope};
 use super::rc;
@@ -137,13 +138,15 @@ impl Pacemakerd {
         }
     }
 
-    /// Ask it to shut the node's cluster services down; returns its `op-status` (0: accepted).
-    pub fn shutdown(&mut self, timeout: Duration) -> Result<i32, Error> {
+    /// Ask it to shut the node's cluster services down: `Ok` once it accepted (its `op-status`
+    /// 0), [`Error::Daemon`] with its status otherwise.
+    pub fn shutdown(&mut self, timeout: Duration) -> Result<(), Error> {
         match self
             .0
             .call(timeout, |a| a.pacemakerd_request(None, "quit"))?
         {
-            (0, Some(Answer::Shutdown(status))) => Ok(status),
+            (0, Some(Answer::Shutdown(0))) => Ok(()),
+            (0, Some(Answer::Shutdown(status))) => Err(Error::Daemon(Status::new(status))),
             (status, _) => unexpected(status),
         }
     }

@@ -14,7 +14,7 @@ pub const LEGACY_GENERIC: i32 = -201;
 
 /// `pcmk_rc2legacy`: a standard code as a legacy one (Pacemaker's own codes with a
 /// `pcmk_err_*` of their own get it, the others −201).
-pub fn rc2legacy(rc: i32) -> i32 {
+pub(crate) fn rc2legacy(rc: i32) -> i32 {
     if rc >= 0 {
         return -rc;
     }
@@ -58,7 +58,7 @@ const OWN_CODES: [(i32, i32, &str); 17] = [
 pub const RC_SCHEMA_VALIDATION: i32 = -1016;
 
 /// `pcmk_legacy2rc`: a legacy code as a standard one.
-pub fn legacy2rc(legacy: i32) -> i32 {
+pub(crate) fn legacy2rc(legacy: i32) -> i32 {
     let abs = legacy.unsigned_abs() as i32;
     OWN_CODES
         .iter()

@@ -2,7 +2,7 @@
 //! client [`Scheduler`].
 
 use super::daemon_client::{unexpected, DaemonClient};
-pub use super::daemons::schedulerd::SchedulerdReply;
+use super::daemons::schedulerd::SchedulerdReply;
 use super::error::Error;
 use super::ipc_api::{server, Api, Daemon, Event, Reply, Request};
 use super::message::{system_name_or, Envelope};

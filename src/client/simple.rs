@@ -76,6 +76,12 @@ impl Client {
         self.ipc.name()
     }
 
+    /// The header layout the daemon's messages showed (Pacemaker 2.1 to 3.0.0: compressed;
+    /// 3.0.1 and later: multipart), once one came.
+    pub fn layout(&self) -> Option<crate::wire::Layout> {
+        self.ipc.seen_layout()
+    }
+
     /// Whether the daemon is still there.
     pub fn is_connected(&mut self) -> bool {
         self.ipc.connected()

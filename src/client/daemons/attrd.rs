@@ -23,7 +23,7 @@ pub enum AttrdReply<'a> {
     /// Query results, in the order 3.0.0 gives them (reverse document order).
     Query(Vec<AttrPair<'a>>),
 }
-fn decode_reply(msg: Node<'_>) -> (i32, AttrdReply<'_>) {
+pub(crate) fn decode_reply(msg: Node<'_>) -> (i32, AttrdReply<'_>) {
     if msg.attr_str("t") != Some("attrd") {
         return (CRM_EX_PROTOCOL, AttrdReply::Unknown);
     }

@@ -79,7 +79,7 @@ pub(crate) fn eq_ignore_case(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-fn decode_reply(msg: Node<'_>) -> (i32, ControldReply<'_>) {
+pub(crate) fn decode_reply(msg: Node<'_>) -> (i32, ControldReply<'_>) {
     let mut reply = ControldReply {
         feature_set: None,
         host_from: None,

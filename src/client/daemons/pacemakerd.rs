@@ -54,7 +54,7 @@ pub fn state_text(state: i32) -> &'static str {
         .unwrap_or("invalid")
 }
 
-fn decode_reply(msg: Node<'_>) -> (i32, PacemakerdReply<'_>) {
+pub(crate) fn decode_reply(msg: Node<'_>) -> (i32, PacemakerdReply<'_>) {
     if !is_response(msg) || !has_reference(msg) {
         return (CRM_EX_PROTOCOL, PacemakerdReply::Unknown);
     }

@@ -29,7 +29,7 @@ fn from_scheduler(msg: Node<'_>) -> bool {
         || (msg.attr_str("t") == Some("crmd") && msg.attr_str("crm_sys_from") == Some("pengine"))
 }
 
-fn decode_reply(msg: Node<'_>) -> (i32, SchedulerdReply<'_>) {
+pub(crate) fn decode_reply(msg: Node<'_>) -> (i32, SchedulerdReply<'_>) {
     if !from_scheduler(msg) || !is_response(msg) || !has_reference(msg) {
         return (CRM_EX_PROTOCOL, SchedulerdReply::Unknown);
     }
