@@ -13,8 +13,8 @@ use super::protocol::server;
 use super::rc;
 use crate::qb::{ConnectOptions, Connection};
 use crate::wire::{
-    self, flags, DecompressError, FrameError, Header, Layout, Parts, Progress, HEADER_SIZE,
-    IPC_VERSION, PART_BUFFER,
+    self, DecompressError, FrameError, Header, Layout, Parts, Progress, HEADER_SIZE, IPC_VERSION,
+    PART_BUFFER,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -130,13 +130,10 @@ impl Inbox {
         self.fixed.or(if self.seen { self.layout } else { None })
     }
 
-    /// Take a received frame (still in the transport's memory) into the buffer: header, then
-    /// the text and its NUL. A compressed frame is decompressed straight from the transport; a
-    /// part of a split message is added to its channel's message, which becomes the buffer
-    /// when whole; any other frame is copied once. On failure the raw frame is what the buffer
-    /// holds.
-    fn take(&mut self, frame: &[u8], channel: Channel) -> Result<Took, FrameError> {
-        let layout = match (Layout::of(frame), self.expected()) {
+    /// The layout of a frame received, learned from the first one; `None` for a frame of no
+    /// layout, or of another than the one seen before or chosen.
+    fn frame_layout(&mut self, frame: &[u8]) -> Option<Layout> {
+        match (Layout::of(frame), self.expected()) {
             (Some(l), Some(want)) if l != want => {
                 log!(
                     Level::Error,
@@ -148,7 +145,7 @@ impl Inbox {
                         "seen before"
                     }
                 );
-                return self.raw(frame, FrameError::Malformed);
+                None
             }
             (Some(l), _) => {
                 if !self.seen && self.fixed.is_none() {
@@ -164,9 +161,20 @@ impl Inbox {
                     self.seen = true;
                     layout::learned(self.server, l);
                 }
-                l
+                Some(l)
             }
-            (None, _) => return self.raw(frame, FrameError::Malformed),
+            (None, _) => None,
+        }
+    }
+
+    /// Take a received frame (still in the transport's memory) into the buffer: header, then
+    /// the text and its NUL. A compressed frame is decompressed straight from the transport; a
+    /// part of a split message is added to its channel's message, which becomes the buffer
+    /// when whole; any other frame is copied once. On failure the raw frame is what the buffer
+    /// holds.
+    fn take(&mut self, frame: &[u8], channel: Channel) -> Result<Took, FrameError> {
+        let Some(layout) = self.frame_layout(frame) else {
+            return self.raw(frame, FrameError::Malformed);
         };
         let Inbox {
             buffer,
@@ -294,17 +302,11 @@ fn passed(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
 }
 
-/// Whether the one frame of a message is its compressed text.
-fn compressed_len(frames: &[([u8; HEADER_SIZE], &[u8], bool)], text_len: usize) -> bool {
-    frames.len() == 1 && !frames[0].2 && frames[0].1.len() != text_len
-}
+/// The frames of one message (see [`wire::prepare`]).
+type Frames<'a> = Vec<wire::OutFrame<'a>>;
 
-/// The frames of one message: each its header, its body, and whether a NUL follows.
-type Frames<'a> = Vec<([u8; HEADER_SIZE], &'a [u8], bool)>;
-
-/// Frame a request (`pcmk__ipc_prepare_iov`): up to 2.1/3.0.0, compressed when the frame would
-/// not stay below the limit (the compressed text goes to `store`); from 3.0.1, split into parts
-/// of Pacemaker's fixed buffer. `Err` holds `crm_ipc_send`'s value.
+/// Frame a request (`pcmk__ipc_prepare_iov`, [`wire::prepare`]), logging why not as 3.0.0
+/// does. `Err` holds `crm_ipc_send`'s value.
 fn frame_message<'a>(
     layout: Layout,
     header: Header,
@@ -312,61 +314,23 @@ fn frame_message<'a>(
     limit: usize,
     store: &'a mut Vec<u8>,
 ) -> Result<Frames<'a>, i32> {
-    let mut frames: Frames<'a> = Vec::new();
-    match layout {
-        Layout::Compressed if HEADER_SIZE + text.len() + 1 < limit => {
-            let h = Header {
-                size: (HEADER_SIZE + text.len() + 1) as i32,
-                text_size: (text.len() + 1) as u32,
-                ..header
-            };
-            frames.push((h.encode(layout), text, true));
+    wire::prepare(layout, header, text, limit, store).map_err(|e| {
+        match e {
+            wire::PrepareError::TooLargeToCompress => log!(
+                Level::Error,
+                "pcmk__ipc_prepare_iov",
+                "Could not compress {}-byte message into less than IPC limit of {limit} bytes; set PCMK_ipc_buffer to higher value",
+                text.len() + 1
+            ),
+            wire::PrepareError::TooManyParts => log!(
+                Level::Error,
+                "pcmk__ipc_prepare_iov",
+                "Could not split {}-byte message into 65536 parts",
+                text.len() + 1
+            ),
         }
-        Layout::Compressed => match wire::compress(&[text, b"\0"], limit) {
-            Some(z) => {
-                *store = z;
-                let h = Header {
-                    size: (HEADER_SIZE + store.len()) as i32,
-                    text_size: (text.len() + 1) as u32,
-                    size_compressed: store.len() as u32,
-                    flags: header.flags | flags::COMPRESSED,
-                    ..header
-                };
-                frames.push((h.encode(layout), &store[..], false));
-            }
-            None => {
-                log!(
-                    Level::Error,
-                    "pcmk__ipc_prepare_iov",
-                    "Could not compress {}-byte message into less than IPC limit of {limit} bytes; set PCMK_ipc_buffer to higher value",
-                    text.len() + 1
-                );
-                return Err(-libc::EMSGSIZE);
-            }
-        },
-        Layout::Multipart => {
-            for (part, (offset, len, part_flags)) in wire::split(text.len()).enumerate() {
-                let Ok(part_id) = u16::try_from(part) else {
-                    log!(
-                        Level::Error,
-                        "pcmk__ipc_prepare_iov",
-                        "Could not split {}-byte message into 65536 parts",
-                        text.len() + 1
-                    );
-                    return Err(-libc::EMSGSIZE);
-                };
-                let h = Header {
-                    size: (HEADER_SIZE + len + 1) as i32,
-                    text_size: (len + 1) as u32,
-                    flags: header.flags | part_flags,
-                    part_id,
-                    ..header
-                };
-                frames.push((h.encode(layout), &text[offset..offset + len], true));
-            }
-        }
-    }
-    Ok(frames)
+        -libc::EMSGSIZE
+    })
 }
 
 /// A response frame received: its size on the wire, its libqb id (`None` when too short to
@@ -383,6 +347,15 @@ enum Writing {
     /// marked for its readers alone ([`wire::mark_for_one_layout`]). A daemon of either release
     /// acts on the copy in its layout and drops the other unread; its answer shows its layout.
     Either,
+}
+
+/// For a request sent in both layouts: whether an answer is awaited, and how long after the
+/// send started the first copy waits for it alone.
+#[derive(Debug, Clone, Copy)]
+struct Copies {
+    want_reply: bool,
+    start: Instant,
+    grace: Duration,
 }
 
 /// The second copy of a request written [`Writing::Either`], and when it goes.
@@ -760,12 +733,7 @@ impl IpcClient {
         }
         let start = Instant::now();
         let deadline = timeout.map(|t| start + t);
-        let counter = if self.own_ids {
-            &OWN_REQUEST_ID
-        } else {
-            &REQUEST_ID
-        };
-        let id = counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1) as i32;
+        let id = self.next_id();
         let Some(text) = text else {
             return none(-libc::EINVAL);
         };
@@ -786,79 +754,24 @@ impl IpcClient {
             ..Header::default()
         };
         let (mut compressed, mut unused) = (Vec::new(), Vec::new());
-        let (frames, later) = match writing {
-            Writing::In(layout) => {
-                match frame_message(layout, header, text, limit, &mut compressed) {
-                    Ok(f) => (f, None),
-                    Err(code) => return none(code),
-                }
-            }
-            Writing::Either => {
-                // once for each layout, each copy marked so that only its layout's daemons read
-                // it: whichever release the daemon is, it acts on exactly one copy
-                let mut old =
-                    match frame_message(Layout::Compressed, header, text, limit, &mut compressed) {
-                        Ok(f) => f,
-                        Err(code) => return none(code),
-                    };
-                let mut new =
-                    match frame_message(Layout::Multipart, header, text, limit, &mut unused) {
-                        Ok(f) => f,
-                        Err(code) => return none(code),
-                    };
-                for (h, _, _) in old.iter_mut() {
-                    wire::mark_for_one_layout(h, Layout::Compressed);
-                }
-                for (h, _, _) in new.iter_mut() {
-                    wire::mark_for_one_layout(h, Layout::Multipart);
-                }
-                if want_reply {
-                    let grace = timeout.map_or(EITHER_GRACE, |t| EITHER_GRACE.min(t / 4));
-                    log!(
-                        Level::Debug,
-                        "crm_ipc_send",
-                        "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's, marked for it alone, and in 3.0.1's, marked for it alone, if no answer comes within {} ms",
-                        self.name,
-                        grace.as_millis()
-                    );
-                    (
-                        old,
-                        Some(Later {
-                            at: start + grace,
-                            frames: new,
-                        }),
-                    )
-                } else {
-                    // no answer is awaited, so none can tell which copy the daemon read: both go
-                    // at once, one after the other
-                    log!(
-                        Level::Debug,
-                        "crm_ipc_send",
-                        "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's and in 3.0.1's, each marked for its own readers",
-                        self.name
-                    );
-                    old.extend(new);
-                    (old, None)
-                }
-            }
+        let copies = Copies {
+            want_reply,
+            start,
+            grace: timeout.map_or(EITHER_GRACE, |t| EITHER_GRACE.min(t / 4)),
         };
-        log!(
-            Level::Debug,
-            "crm_ipc_send",
-            "Sending {} IPC request {id} ({} bytes, {} frame{}{})",
-            self.name,
-            frames
-                .iter()
-                .map(|(_, b, nul)| HEADER_SIZE + b.len() + usize::from(*nul))
-                .sum::<usize>(),
-            frames.len(),
-            if frames.len() == 1 { "" } else { "s" },
-            if compressed_len(&frames, text.len()) {
-                ", compressed"
-            } else {
-                ""
-            }
-        );
+        let (frames, later) = match self.frames_for(
+            writing,
+            header,
+            text,
+            limit,
+            copies,
+            &mut compressed,
+            &mut unused,
+        ) {
+            Ok(f) => f,
+            Err(code) => return none(code),
+        };
+        self.log_sending(id, &frames, text.len());
         // a full ring (or the server's flow control) is retried until the deadline; without
         // one, while connected
         let sent = match self.push_frames(&frames, deadline) {
@@ -875,6 +788,12 @@ impl IpcClient {
                 usable: replied && code == rc::OK,
             }
         };
+        self.after_send(id, writing, &result, timeout);
+        result
+    }
+
+    /// What follows a send: a mark a reply echoed cleared, and 3.0.0's logs of a failure.
+    fn after_send(&mut self, id: i32, writing: Writing, result: &Sent, timeout: Option<Duration>) {
         if matches!(writing, Writing::Either)
             && result.replied
             && self.inbox.expected() == Some(Layout::Compressed)
@@ -889,6 +808,101 @@ impl IpcClient {
         } else {
             self.connected()
         };
+        self.log_outcome(id, result, up, timeout);
+    }
+
+    /// The next request id: the process's counter, as libcrmcommon's, or the node probe's own.
+    fn next_id(&self) -> i32 {
+        let counter = if self.own_ids {
+            &OWN_REQUEST_ID
+        } else {
+            &REQUEST_ID
+        };
+        counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1) as i32
+    }
+
+    /// The frames of a request written as `writing` says, and for [`Writing::Either`] with an
+    /// answer awaited, the copy that goes if none comes by then (`compressed` and `unused`
+    /// hold what compression makes).
+    #[allow(clippy::too_many_arguments)]
+    fn frames_for<'a>(
+        &self,
+        writing: Writing,
+        header: Header,
+        text: &'a [u8],
+        limit: usize,
+        copies: Copies,
+        compressed: &'a mut Vec<u8>,
+        unused: &'a mut Vec<u8>,
+    ) -> Result<(Frames<'a>, Option<Later<'a>>), i32> {
+        let id = header.id;
+        let layout = match writing {
+            Writing::In(layout) => {
+                return Ok((
+                    frame_message(layout, header, text, limit, compressed)?,
+                    None,
+                ))
+            }
+            Writing::Either => Layout::Compressed,
+        };
+        // once for each layout, each copy marked so that only its layout's daemons read it:
+        // whichever release the daemon is, it acts on exactly one copy
+        let mut old = frame_message(layout, header, text, limit, compressed)?;
+        let mut new = frame_message(Layout::Multipart, header, text, limit, unused)?;
+        for (h, _, _) in old.iter_mut() {
+            wire::mark_for_one_layout(h, Layout::Compressed);
+        }
+        for (h, _, _) in new.iter_mut() {
+            wire::mark_for_one_layout(h, Layout::Multipart);
+        }
+        if copies.want_reply {
+            log!(
+                Level::Debug,
+                "crm_ipc_send",
+                "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's, marked for it alone, and in 3.0.1's, marked for it alone, if no answer comes within {} ms",
+                self.name,
+                copies.grace.as_millis()
+            );
+            let later = Later {
+                at: copies.start + copies.grace,
+                frames: new,
+            };
+            return Ok((old, Some(later)));
+        }
+        // no answer is awaited, so none can tell which copy the daemon read: both go at once,
+        // one after the other
+        log!(
+            Level::Debug,
+            "crm_ipc_send",
+            "No one can tell which IPC header {} reads: request {id} goes in Pacemaker 3.0.0's and in 3.0.1's, each marked for its own readers",
+            self.name
+        );
+        old.extend(new);
+        Ok((old, None))
+    }
+
+    fn log_sending(&self, id: i32, frames: &Frames<'_>, text_len: usize) {
+        log!(
+            Level::Debug,
+            "crm_ipc_send",
+            "Sending {} IPC request {id} ({} bytes, {} frame{}{})",
+            self.name,
+            frames
+                .iter()
+                .map(|(_, b, nul)| HEADER_SIZE + b.len() + usize::from(*nul))
+                .sum::<usize>(),
+            frames.len(),
+            if frames.len() == 1 { "" } else { "s" },
+            if wire::is_compressed(frames, text_len) {
+                ", compressed"
+            } else {
+                ""
+            }
+        );
+    }
+
+    /// What 3.0.0 logs after a send that failed (or whose connection went).
+    fn log_outcome(&self, id: i32, result: &Sent, up: bool, timeout: Option<Duration>) {
         if !up {
             log!(
                 Level::Notice,
@@ -921,7 +935,6 @@ impl IpcClient {
                 result.rc
             );
         }
-        result
     }
 
     /// How to write a request (see [`layout`]): in the known or chosen layout; for a request
@@ -1043,6 +1056,114 @@ impl IpcClient {
         }
     }
 
+    /// A frame taken while waiting for the reply to `id` (`n` bytes, `frame_id` its libqb id):
+    /// `Some` ends the wait with `reply_to`'s answer, `None` waits on (it was another's).
+    fn judge_reply(
+        &mut self,
+        id: i32,
+        n: usize,
+        frame_id: Option<i32>,
+        taken: Result<Took, FrameError>,
+    ) -> Option<(i32, i32, bool)> {
+        let mut bytes = n as i32;
+        match taken {
+            Err(FrameError::Decompress(e)) => {
+                let code = match e {
+                    DecompressError::BadInput => rc::RC_BAD_INPUT,
+                    DecompressError::TooBig => libc::EFBIG,
+                };
+                log!(
+                    Level::Error,
+                    "crm_ipc_decompress",
+                    "Decompression failed: {} | rc={code}",
+                    rc::describe(code)
+                );
+                self.inbox.replies.reset();
+                return Some((code, bytes, true));
+            }
+            Err(e) if frame_id.is_some_and(|f| f < id) => {
+                // an earlier request's reply, broken as well: dropped
+                log!(
+                    Level::Error,
+                    "internal_ipc_get_reply",
+                    "Discarding unusable old reply {} from {} IPC: {e:?}",
+                    frame_id.unwrap_or_default(),
+                    self.name
+                );
+            }
+            Err(e) => {
+                // what comes on the response channel now is this request's answer:
+                // it cannot be used, and nothing else will come
+                log!(
+                    Level::Error,
+                    "internal_ipc_get_reply",
+                    "Unusable reply from {} IPC to request {id} ({n} bytes): {e:?}",
+                    self.name
+                );
+                self.inbox.replies.reset();
+                return Some((libc::EBADMSG, -libc::EBADMSG, false));
+            }
+            Ok(Took::Whole(h)) if h.id == id => {
+                if h.size as usize != n {
+                    // put together from parts: the whole, with one header
+                    bytes = h.size;
+                }
+                log!(
+                    Level::Debug,
+                    "internal_ipc_get_reply",
+                    "Received {} IPC reply {id} ({bytes} bytes)",
+                    self.name
+                );
+                return Some((rc::OK, bytes, true));
+            }
+            Ok(Took::Whole(h)) => {
+                log!(
+                    Level::Error,
+                    "internal_ipc_get_reply",
+                    "Discarding {} reply {} (need {id})",
+                    if h.id < id { "old" } else { "newer" },
+                    h.id
+                );
+            }
+            Ok(Took::Part) => {} // (not taken here: the caller waits for the rest)
+        }
+        None
+    }
+
+    /// The copy of a request in the second layout, once it is due: sent when the daemon's
+    /// layout shows it missed the first, or when the first had its time; dropped when the
+    /// daemon's layout shows it has the first. `Some` holds a failed send's value.
+    fn second_copy(
+        &mut self,
+        id: i32,
+        later: &mut Option<Later<'_>>,
+        deadline: Option<Instant>,
+    ) -> Option<i32> {
+        let l = later.take()?;
+        let send = match self.inbox.expected() {
+            // a 2.1 or 3.0.0 daemon: it has the first copy
+            Some(Layout::Compressed) => false,
+            Some(Layout::Multipart) => true,
+            None => Instant::now() >= l.at,
+        };
+        if !send && self.inbox.expected().is_none() {
+            *later = Some(l);
+        } else if send {
+            log!(
+                Level::Debug,
+                "crm_ipc_send",
+                "No answer yet from {} IPC: request {id} goes in Pacemaker 3.0.1's layout too",
+                self.name
+            );
+            if let Ok(n) = self.push_frames(&l.frames, deadline) {
+                if n <= 0 {
+                    return Some(n);
+                }
+            }
+        }
+        None
+    }
+
     /// Wait for the reply to request `id` (`internal_ipc_get_reply`) until `deadline` (`None`:
     /// as long as connected), its parts put together. Replies to earlier requests are dropped;
     /// a frame that cannot be a reply ends the wait (see [`send_within`](Self::send_within)).
@@ -1074,67 +1195,8 @@ impl IpcClient {
                     continue;
                 }
                 Ok((n, frame_id, taken)) => {
-                    bytes = n as i32;
-                    match taken {
-                        Err(FrameError::Decompress(e)) => {
-                            let code = match e {
-                                DecompressError::BadInput => rc::RC_BAD_INPUT,
-                                DecompressError::TooBig => libc::EFBIG,
-                            };
-                            log!(
-                                Level::Error,
-                                "crm_ipc_decompress",
-                                "Decompression failed: {} | rc={code}",
-                                rc::describe(code)
-                            );
-                            self.inbox.replies.reset();
-                            return (code, bytes, true);
-                        }
-                        Err(e) if frame_id.is_some_and(|f| f < id) => {
-                            // an earlier request's reply, broken as well: dropped
-                            log!(
-                                Level::Error,
-                                "internal_ipc_get_reply",
-                                "Discarding unusable old reply {} from {} IPC: {e:?}",
-                                frame_id.unwrap_or_default(),
-                                self.name
-                            );
-                        }
-                        Err(e) => {
-                            // what comes on the response channel now is this request's answer:
-                            // it cannot be used, and nothing else will come
-                            log!(
-                                Level::Error,
-                                "internal_ipc_get_reply",
-                                "Unusable reply from {} IPC to request {id} ({n} bytes): {e:?}",
-                                self.name
-                            );
-                            self.inbox.replies.reset();
-                            return (libc::EBADMSG, -libc::EBADMSG, false);
-                        }
-                        Ok(Took::Whole(h)) if h.id == id => {
-                            if h.size as usize != n {
-                                // put together from parts: the whole, with one header
-                                bytes = h.size;
-                            }
-                            log!(
-                                Level::Debug,
-                                "internal_ipc_get_reply",
-                                "Received {} IPC reply {id} ({bytes} bytes)",
-                                self.name
-                            );
-                            return (rc::OK, bytes, true);
-                        }
-                        Ok(Took::Whole(h)) => {
-                            log!(
-                                Level::Error,
-                                "internal_ipc_get_reply",
-                                "Discarding {} reply {} (need {id})",
-                                if h.id < id { "old" } else { "newer" },
-                                h.id
-                            );
-                        }
-                        Ok(Took::Part) => unreachable!("handled above"),
+                    if let Some(done) = self.judge_reply(id, n, frame_id, taken) {
+                        return done;
                     }
                     bytes = -libc::ETIMEDOUT;
                 }
@@ -1151,28 +1213,8 @@ impl IpcClient {
                     }
                 }
             }
-            if let Some(l) = later.take() {
-                let send = match self.inbox.expected() {
-                    // a 2.1 or 3.0.0 daemon: it has the first copy
-                    Some(Layout::Compressed) => false,
-                    Some(Layout::Multipart) => true,
-                    None => Instant::now() >= l.at,
-                };
-                if !send && self.inbox.expected().is_none() {
-                    later = Some(l);
-                } else if send {
-                    log!(
-                        Level::Debug,
-                        "crm_ipc_send",
-                        "No answer yet from {} IPC: request {id} goes in Pacemaker 3.0.1's layout too",
-                        self.name
-                    );
-                    if let Ok(n) = self.push_frames(&l.frames, deadline) {
-                        if n <= 0 {
-                            bytes = n;
-                        }
-                    }
-                }
+            if let Some(n) = self.second_copy(id, &mut later, deadline) {
+                bytes = n;
             }
             if passed(deadline) {
                 break;
@@ -1220,17 +1262,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>), String> {
-    let mut c = IpcClient::new(service, 0);
-    // the probe itself sends only what every release reads alike, with ids of its own
-    c.set_layout(None);
-    c.use_own_ids();
-    match c.connect() {
-        0 => {}
-        code => return Err(rc::describe(code)),
-    }
+/// The node probe's requests to `service`: the controller's hello first, then a flagless
+/// ping (read alike by every release) with the reference `ping_reference`, from `sender`.
+fn probe_requests(service: &str, sender: &str, ping_reference: &str) -> Vec<Vec<u8>> {
     let pid = std::process::id();
-    let sender = format!("{pid}_pcmk-ipc-rs-probe");
     let mut requests = Vec::new();
     if service == "crmd" {
         let options = Element::new("options")
@@ -1242,12 +1277,12 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
         let hello = Envelope {
             origin: "pcmk-ipc-rs",
             server: server::CONTROLD,
-            sender: &sender,
+            sender,
             task: "hello",
             data: Some(&options),
             ..Envelope::default()
         }
-        .request_with_reference(&reference_for("hello", &sender, "probe"));
+        .request_with_reference(&reference_for("hello", sender, "probe"));
         requests.push(hello.finish());
     }
     let (server, sys_to) = if service == "crmd" {
@@ -1255,17 +1290,31 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
     } else {
         (server::PACEMAKERD, "pacemakerd")
     };
-    let ping_reference = reference_for("ping", &sender, "probe");
     let ping = Envelope {
         origin: "pcmk-ipc-rs",
         server,
-        sender: &sender,
+        sender,
         sys_to: Some(sys_to),
         task: "ping",
         ..Envelope::default()
     }
-    .request_with_reference(&ping_reference);
+    .request_with_reference(ping_reference);
     requests.push(ping.finish());
+    requests
+}
+
+fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>), String> {
+    let mut c = IpcClient::new(service, 0);
+    // the probe itself sends only what every release reads alike, with ids of its own
+    c.set_layout(None);
+    c.use_own_ids();
+    match c.connect() {
+        0 => {}
+        code => return Err(rc::describe(code)),
+    }
+    let sender = format!("{}_pcmk-ipc-rs-probe", std::process::id());
+    let ping_reference = reference_for("ping", &sender, "probe");
+    let requests = probe_requests(service, &sender, &ping_reference);
     for r in &requests {
         let sent = c.send(Some(r), 0, 5000);
         if sent.rc <= 0 {

@@ -5,10 +5,12 @@
 
 mod compress;
 mod header;
+mod prepare;
 mod xml;
 
 pub use compress::{compress, decompress, DecompressError, MAX_UNCOMPRESSED};
 pub use header::{mark_for_one_layout, Header, Layout, HEADER_SIZE, IPC_VERSION, ONE_LAYOUT_MARK};
+pub use prepare::{is_compressed, prepare, OutFrame, PrepareError};
 pub use xml::{escape_attr, write_xml, NodeKind, XmlNode};
 
 /// Flag bits of the header (`enum crm_ipc_flags`).
