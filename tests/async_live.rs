@@ -1,9 +1,14 @@
-//! The async CIB client against a live node (feature `tokio`; ignored by a plain `cargo test`;
+//! The async clients against a live node (feature `tokio`; ignored by a plain `cargo test`;
 //! scripts/test runs it inside `scripts/pcmk-node run 2.1|3.0|sid`).
 #![cfg(feature = "tokio")]
 
-use pcmk_ipc_rs::client::asynchronous::{AsyncCib, CibNotifications};
+use pcmk_ipc_rs::client::asynchronous::{
+    AsyncAttributeManager, AsyncCib, AsyncController, AsyncPacemakerd, AsyncScheduler,
+    CibNotifications,
+};
 use pcmk_ipc_rs::client::cib::{CallOptions, Cib, CibService, Notification};
+use pcmk_ipc_rs::client::controld::Controller;
+use pcmk_ipc_rs::client::pacemakerd::{Pacemakerd, PacemakerdState};
 use pcmk_ipc_rs::client::Error;
 use std::future::Future;
 use std::pin::Pin;
@@ -136,6 +141,109 @@ fn based_pid() -> Option<i32> {
         let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
         (comm.trim() == "pacemaker-based").then_some(pid)
     })
+}
+
+#[test]
+#[ignore = "needs a live Pacemaker node"]
+fn the_other_daemons_answer_async_as_the_blocking_clients() {
+    runtime().block_on(async {
+        // pacemakerd: the state the blocking client sees
+        let pcmkd = AsyncPacemakerd::connect().await.unwrap();
+        let ping = pcmkd.ping(T).await.unwrap();
+        assert_eq!(ping.state, PacemakerdState::Running);
+        assert!(ping.ok, "{ping:?}");
+        let blocking = Pacemakerd::connect().unwrap().ping(T).unwrap();
+        assert_eq!(blocking.state, ping.state);
+        // the controller: two requests at once on one shared connection, the same nodes
+        let crmd = AsyncController::connect().await.unwrap();
+        let (nodes, dc) = Join2(
+            Box::pin(crmd.list_nodes(T)),
+            Box::pin(crmd.ping(None, T)),
+            None,
+            None,
+        )
+        .await;
+        let nodes = nodes.unwrap();
+        assert_eq!(dc.unwrap().result, "ok");
+        let mut expected = Controller::connect().unwrap().list_nodes(T).unwrap();
+        let mut got = nodes.clone();
+        got.sort_by_key(|n| n.id);
+        expected.sort_by_key(|n| n.id);
+        assert_eq!(got, expected);
+        assert!(got.iter().any(|n| n.name == "node1"), "{got:?}");
+        let id = got.iter().find(|n| n.name == "node1").unwrap().id;
+        assert_eq!(crmd.node_info(id, T).await.unwrap().name, "node1");
+        // the attribute manager: a private attribute set, then read back
+        let attrd = AsyncAttributeManager::connect().await.unwrap();
+        attrd
+            .update("pcmkrs-async", Some("42"), Some("node1"))
+            .await
+            .unwrap();
+        let start = std::time::Instant::now();
+        loop {
+            match attrd.query("pcmkrs-async", Some("node1"), T).await {
+                Ok(v) if v.iter().any(|a| a.value.as_deref() == Some("42")) => break,
+                other => assert!(start.elapsed() < T, "{other:?}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        attrd
+            .update("pcmkrs-async", None, Some("node1"))
+            .await
+            .unwrap();
+        // the scheduler: a graph for the live CIB
+        let cib = AsyncCib::connect(CibService::ReadOnly, "pcmkrs-async-graph")
+            .await
+            .unwrap()
+            .query()
+            .await
+            .unwrap();
+        let graph = AsyncScheduler::connect()
+            .await
+            .unwrap()
+            .graph(&cib, T)
+            .await
+            .unwrap();
+        assert!(graph.xml.starts_with("<transition_graph"), "{}", graph.xml);
+    });
+}
+
+/// Both futures to their ends, polled in turn (no futures crate here).
+struct Join2<A: Future, B: Future>(
+    Pin<Box<A>>,
+    Pin<Box<B>>,
+    Option<A::Output>,
+    Option<B::Output>,
+);
+
+impl<A: Future, B: Future> Future for Join2<A, B>
+where
+    A::Output: Unpin,
+    B::Output: Unpin,
+{
+    type Output = (A::Output, B::Output);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if this.2.is_none() {
+            if let Poll::Ready(a) = this.0.as_mut().poll(cx) {
+                this.2 = Some(a);
+            }
+        }
+        if this.3.is_none() {
+            if let Poll::Ready(b) = this.1.as_mut().poll(cx) {
+                this.3 = Some(b);
+            }
+        }
+        match (this.2.take(), this.3.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                this.2 = a;
+                this.3 = b;
+                Poll::Pending
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,8 +1,10 @@
-//! The async CIB client, on tokio (feature `tokio`).
+//! The async clients, on tokio (feature `tokio`).
 //!
-//! [`AsyncCib`] is [`Cib`] for async code: each request runs on tokio's blocking pool (libqb's
-//! response ring wakes a futex, not a descriptor, so a request cannot be awaited on a
-//! descriptor), and the connection is shared behind a lock. [`CibNotifications`] is a
+//! [`AsyncCib`] is [`Cib`] for async code, and [`AsyncPacemakerd`], [`AsyncController`],
+//! [`AsyncAttributeManager`] and [`AsyncScheduler`] are the other daemons' typed clients
+//! ([`Async`] makes any blocking client async the same way). Each request runs on tokio's
+//! blocking pool (libqb's response ring wakes a futex, not a descriptor, so a request cannot
+//! be awaited on a descriptor), and the connection is shared behind a lock. [`CibNotifications`] is a
 //! [`Stream`] of the CIB's changes on a connection of its own, woken by the descriptor libqb
 //! signals events on (tokio's `AsyncFd`): no thread waits for it.
 //!
@@ -18,8 +20,12 @@
 //! # Ok(()) }
 //! ```
 
+use super::attrd::{AttributeManager, AttributeValue};
 use super::cib::{CallOptions, Cib, CibService, Notification, DEFAULT_TIMEOUT};
+use super::controld::{ClusterNode, Controller, ControllerPing, NodeInfo};
 use super::error::Error;
+use super::pacemakerd::{Pacemakerd, PacemakerdPing};
+use super::schedulerd::{Graph, Scheduler};
 use futures_core::Stream;
 use parking_lot::Mutex;
 use std::io;
@@ -176,6 +182,157 @@ impl AsyncCib {
         self.request("cib_delete", section, Some(xml), options)
             .await
             .map(drop)
+    }
+}
+
+/// A blocking client for async code: each call runs on tokio's blocking pool, and the
+/// connection is shared behind a lock (clones share it, and their calls take turns).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), pcmk_ipc_rs::client::Error> {
+/// use pcmk_ipc_rs::client::asynchronous::AsyncController;
+/// use std::time::Duration;
+///
+/// let crmd = AsyncController::connect().await?;
+/// for node in crmd.list_nodes(Duration::from_secs(5)).await? {
+///     println!("{} is {}", node.name, node.state);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Async<C> {
+    inner: Arc<Mutex<C>>,
+}
+
+impl<C> Clone for Async<C> {
+    fn clone(&self) -> Async<C> {
+        Async {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<C: Send + 'static> Async<C> {
+    /// Connect with the blocking client's own `connect`, on the blocking pool.
+    pub async fn connect_with(
+        connect: impl FnOnce() -> Result<C, Error> + Send + 'static,
+    ) -> Result<Async<C>, Error> {
+        let client = blocking(connect).await?;
+        Ok(Async {
+            inner: Arc::new(Mutex::new(client)),
+        })
+    }
+
+    /// Run `f` on the client, on the blocking pool.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut C) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || f(&mut inner.lock())).await
+    }
+}
+
+/// pacemakerd for async code ([`Pacemakerd`]).
+pub type AsyncPacemakerd = Async<Pacemakerd>;
+
+impl Async<Pacemakerd> {
+    /// Connect ([`Pacemakerd::connect`]).
+    pub async fn connect() -> Result<AsyncPacemakerd, Error> {
+        Async::connect_with(Pacemakerd::connect).await
+    }
+
+    /// Its state ([`Pacemakerd::ping`]).
+    pub async fn ping(&self, timeout: Duration) -> Result<PacemakerdPing, Error> {
+        self.call(move |p| p.ping(timeout)).await
+    }
+
+    /// Shut the node's cluster services down ([`Pacemakerd::shutdown`]).
+    pub async fn shutdown(&self, timeout: Duration) -> Result<(), Error> {
+        self.call(move |p| p.shutdown(timeout)).await
+    }
+}
+
+/// The controller for async code ([`Controller`]).
+pub type AsyncController = Async<Controller>;
+
+impl Async<Controller> {
+    /// Connect ([`Controller::connect`]).
+    pub async fn connect() -> Result<AsyncController, Error> {
+        Async::connect_with(Controller::connect).await
+    }
+
+    /// Ping a node's controller, or the DC's ([`Controller::ping`]).
+    pub async fn ping(
+        &self,
+        node: Option<&str>,
+        timeout: Duration,
+    ) -> Result<ControllerPing, Error> {
+        let node = node.map(str::to_owned);
+        self.call(move |c| c.ping(node.as_deref(), timeout)).await
+    }
+
+    /// The cluster's nodes ([`Controller::list_nodes`]).
+    pub async fn list_nodes(&self, timeout: Duration) -> Result<Vec<ClusterNode>, Error> {
+        self.call(move |c| c.list_nodes(timeout)).await
+    }
+
+    /// A node's information ([`Controller::node_info`]).
+    pub async fn node_info(&self, id: u32, timeout: Duration) -> Result<NodeInfo, Error> {
+        self.call(move |c| c.node_info(id, timeout)).await
+    }
+}
+
+/// The attribute manager for async code ([`AttributeManager`]).
+pub type AsyncAttributeManager = Async<AttributeManager>;
+
+impl Async<AttributeManager> {
+    /// Connect ([`AttributeManager::connect`]).
+    pub async fn connect() -> Result<AsyncAttributeManager, Error> {
+        Async::connect_with(AttributeManager::connect).await
+    }
+
+    /// A node attribute's values ([`AttributeManager::query`]).
+    pub async fn query(
+        &self,
+        name: &str,
+        node: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Vec<AttributeValue>, Error> {
+        let (name, node) = (name.to_owned(), node.map(str::to_owned));
+        self.call(move |a| a.query(&name, node.as_deref(), timeout))
+            .await
+    }
+
+    /// Set (or with `None`, delete) a node attribute ([`AttributeManager::update`]).
+    pub async fn update(
+        &self,
+        name: &str,
+        value: Option<&str>,
+        node: Option<&str>,
+    ) -> Result<(), Error> {
+        let (name, value, node) = (
+            name.to_owned(),
+            value.map(str::to_owned),
+            node.map(str::to_owned),
+        );
+        self.call(move |a| a.update(&name, value.as_deref(), node.as_deref()))
+            .await
+    }
+}
+
+/// The scheduler for async code ([`Scheduler`]).
+pub type AsyncScheduler = Async<Scheduler>;
+
+impl Async<Scheduler> {
+    /// Connect ([`Scheduler::connect`]).
+    pub async fn connect() -> Result<AsyncScheduler, Error> {
+        Async::connect_with(Scheduler::connect).await
+    }
+
+    /// The transition graph for a CIB ([`Scheduler::graph`]).
+    pub async fn graph(&self, cib: &str, timeout: Duration) -> Result<Graph, Error> {
+        let cib = cib.to_owned();
+        self.call(move |s| s.graph(&cib, timeout)).await
     }
 }
 
