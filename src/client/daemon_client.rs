@@ -7,9 +7,10 @@ use super::error::{Error, Malformed, Status};
 use super::ipc_api::{self, dispatch, server, Api, ApiCell, Event, Request};
 use super::poll::{wait_input, Ready};
 use super::rc;
+use crate::qb::Deadline;
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// An event, owned.
 enum Got<T> {
@@ -92,7 +93,7 @@ impl<T> DaemonClient<T> {
         timeout: Duration,
         build: impl FnOnce(&mut Api) -> Result<Request, i32>,
     ) -> Result<(i32, Option<T>), Error> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Deadline::after(Some(timeout));
         self.send(Some(timeout), build)?;
         loop {
             match self.inner.answers.borrow_mut().pop_front() {
@@ -107,7 +108,7 @@ impl<T> DaemonClient<T> {
                 .ipc()
                 .and_then(|c| c.fd())
                 .ok_or_else(Error::disconnected)?;
-            match wait_input(fd, Some(deadline)).map_err(Error::Io)? {
+            match wait_input(fd, deadline).map_err(Error::Io)? {
                 Ready::Input => {}
                 Ready::Gone => return Err(Error::disconnected()),
                 Ready::TimedOut => return Err(Error::TimedOut),

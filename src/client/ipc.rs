@@ -11,7 +11,7 @@ use super::message::{reference_for, Element, Envelope};
 use super::poll::{wait_input, wait_input_slice, Ready};
 use super::protocol::server;
 use super::rc;
-use crate::qb::{ConnectOptions, Connection};
+use crate::qb::{ConnectOptions, Connection, Deadline};
 use crate::wire::{
     self, DecompressError, FrameError, Header, Layout, Parts, Progress, HEADER_SIZE, IPC_VERSION,
     PART_BUFFER,
@@ -290,16 +290,6 @@ fn limit_of(ms_timeout: i32) -> Option<Duration> {
         ms if ms < 0 => None,
         ms => Some(Duration::from_millis(ms as u64)),
     }
-}
-
-/// The time left until `deadline` (`None`: no deadline).
-fn left(deadline: Option<Instant>) -> Option<Duration> {
-    deadline.map(|d| d.saturating_duration_since(Instant::now()))
-}
-
-/// Whether `deadline` has passed.
-fn passed(deadline: Option<Instant>) -> bool {
-    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 /// The frames of one message (see [`wire::prepare`]).
@@ -661,7 +651,7 @@ impl IpcClient {
     /// Wait until the descriptor is readable (or hung up), at most `wait`.
     fn wait_readable(&self, wait: Duration) -> bool {
         let Some(fd) = self.fd() else { return false };
-        wait_input(fd, Some(Instant::now() + wait)).is_ok_and(|r| r != Ready::TimedOut)
+        wait_input(fd, Deadline::after(Some(wait))).is_ok_and(|r| r != Ready::TimedOut)
     }
 
     /// The text of the last message received, with its NUL (`crm_ipc_buffer`).
@@ -732,7 +722,7 @@ impl IpcClient {
             return none(-libc::ENOTCONN);
         }
         let start = Instant::now();
-        let deadline = timeout.map(|t| start + t);
+        let deadline = Deadline::at(timeout.map(|t| start + t));
         let id = self.next_id();
         let Some(text) = text else {
             return none(-libc::EINVAL);
@@ -984,7 +974,7 @@ impl IpcClient {
     /// full ring or the server's flow control until `deadline` (`None`: as long as connected).
     /// The bytes sent, or `Err` with `crm_ipc_send`'s value when it must return at once (0 for
     /// a connection found closed, as Pacemaker's framing gives).
-    fn push_frames(&mut self, frames: &Frames<'_>, deadline: Option<Instant>) -> Result<i32, i32> {
+    fn push_frames(&mut self, frames: &Frames<'_>, deadline: Deadline) -> Result<i32, i32> {
         let mut total = 0i32;
         let mut first = true;
         for (header, body, nul) in frames {
@@ -999,7 +989,7 @@ impl IpcClient {
                 };
                 first = false;
                 if !up {
-                    return if deadline.is_some() {
+                    return if deadline.is_limited() {
                         Err(0)
                     } else {
                         Ok(-libc::ENOTCONN)
@@ -1007,7 +997,7 @@ impl IpcClient {
                 }
                 match self.conn.as_mut().map(|c| c.send(&parts)) {
                     Some(Ok(n)) => break n as i32,
-                    Some(Err(e)) if e.errno() == libc::EAGAIN && !passed(deadline) => {
+                    Some(Err(e)) if e.errno() == libc::EAGAIN && !deadline.passed() => {
                         // the server's flow control or a full ring: give it a moment
                         std::thread::sleep(Duration::from_millis(1));
                     }
@@ -1137,7 +1127,7 @@ impl IpcClient {
         &mut self,
         id: i32,
         later: &mut Option<Later<'_>>,
-        deadline: Option<Instant>,
+        deadline: Deadline,
     ) -> Option<i32> {
         let l = later.take()?;
         let send = match self.inbox.expected() {
@@ -1175,20 +1165,19 @@ impl IpcClient {
     fn reply_to(
         &mut self,
         id: i32,
-        deadline: Option<Instant>,
+        deadline: Deadline,
         mut later: Option<Later<'_>>,
     ) -> (i32, i32, bool) {
         let mut bytes: i32;
         loop {
-            let mut slice =
-                left(deadline).map_or(Duration::from_secs(1), |l| l.min(Duration::from_secs(1)));
+            let mut slice = deadline.slice(Duration::from_secs(1));
             if let Some(l) = &later {
                 slice = slice.min(l.at.saturating_duration_since(Instant::now()));
             }
             match self.receive_response(Some(slice), Some(id)) {
                 // a part of the reply: the rest is to come, within the deadline
                 Ok((_, _, Ok(Took::Part))) => {
-                    if passed(deadline) {
+                    if deadline.passed() {
                         bytes = -libc::ETIMEDOUT;
                         break;
                     }
@@ -1216,7 +1205,7 @@ impl IpcClient {
             if let Some(n) = self.second_copy(id, &mut later, deadline) {
                 bytes = n;
             }
-            if passed(deadline) {
+            if deadline.passed() {
                 break;
             }
         }
@@ -1352,7 +1341,7 @@ fn probe_one(service: &str, wait: Duration) -> Result<(Layout, Option<Process>),
             return Err("disconnected".into());
         };
         // a second at a time: a frame may show the layout before the answer comes
-        let _ = wait_input_slice(fd, Some(deadline), Duration::from_secs(1));
+        let _ = wait_input_slice(fd, Deadline::at(Some(deadline)), Duration::from_secs(1));
         let mut seen = |text: &[u8]| {
             if contains(text, ping_reference.as_bytes()) {
                 answered = true;

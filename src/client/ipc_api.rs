@@ -23,6 +23,7 @@ pub use super::protocol::{
     dispatch, ipc_name, log_name, server, EventKind, Request, CRM_EX_DISCONNECT,
 };
 use super::rc;
+use crate::qb::Deadline;
 use crate::wire::flags;
 use crate::xml::{Document, Node};
 use std::time::{Duration, Instant};
@@ -335,10 +336,10 @@ pub fn send_request_within(cell: &impl ApiCell, req: &Request, limit: Option<Dur
     let Some(doc) = doc else { return rc::OK };
     let mut more = dispatch_document(cell, &doc);
     drop(doc);
-    let deadline = match limit {
+    let deadline = Deadline::at(Some(match limit {
         Some(t) => start + t,
         None => Instant::now() + ANNOUNCED_REPLY_WAIT,
-    };
+    }));
     while more {
         let step = cell.with(|api| {
             let ipc = api.ipc().ok_or(-(libc::ENOMSG as i64))?;
@@ -348,7 +349,7 @@ pub fn send_request_within(cell: &impl ApiCell, req: &Request, limit: Option<Dur
                     // wait for the event instead of spinning
                     if let Some(fd) = ipc.fd() {
                         // (a failed poll shows again as a failed read)
-                        let _ = wait_input_slice(fd, Some(deadline), Duration::from_millis(100));
+                        let _ = wait_input_slice(fd, deadline, Duration::from_millis(100));
                     }
                     Err(n)
                 }
@@ -360,7 +361,7 @@ pub fn send_request_within(cell: &impl ApiCell, req: &Request, limit: Option<Dur
             Some(Ok(Some(doc))) => more = dispatch_document(cell, &doc),
             Some(Ok(None)) => {}
             Some(Err(n)) if n == -(libc::EAGAIN as i64) => {
-                if Instant::now() >= deadline {
+                if deadline.passed() {
                     return libc::ETIMEDOUT;
                 }
             }

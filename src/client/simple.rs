@@ -19,6 +19,7 @@ use super::error::{Error, Malformed};
 use super::ipc::IpcClient;
 use super::poll::{wait_input, Ready};
 use super::rc;
+use crate::qb::Deadline;
 use crate::wire::flags;
 use std::os::fd::RawFd;
 use std::time::Duration;
@@ -152,12 +153,12 @@ impl Client {
 
     /// Wait up to `timeout` (`None`: without limit) for the next event.
     pub fn wait_event(&mut self, timeout: Option<Duration>) -> Result<Option<Message>, Error> {
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        let deadline = Deadline::after(timeout);
         loop {
             if let Some(m) = self.read_event()? {
                 return Ok(Some(m));
             }
-            if deadline.is_some_and(|d| d <= std::time::Instant::now()) {
+            if deadline.passed() {
                 return Ok(None);
             }
             let fd = self.ipc.fd().ok_or_else(Error::disconnected)?;

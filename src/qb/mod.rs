@@ -20,6 +20,7 @@ mod socket;
 pub(crate) mod sys;
 
 pub use error::{Error, Result};
+pub(crate) use sys::Deadline;
 pub use sys::Ucred;
 
 use shm::Ring;
@@ -28,7 +29,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
-use sys::{Deadline, UnixAddr};
+use sys::UnixAddr;
 
 /// Size of libqb's handshake request (`struct qb_ipc_connection_request`).
 const CONNECTION_REQUEST_SIZE: usize = 24;

@@ -27,6 +27,11 @@ impl Deadline {
         Deadline(at)
     }
 
+    /// Whether there is a limit at all.
+    pub fn is_limited(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// The time left, `None` for no deadline, zero once passed.
     pub fn remaining(&self) -> Option<Duration> {
         self.0.map(|d| d.saturating_duration_since(Instant::now()))
