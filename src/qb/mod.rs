@@ -128,7 +128,7 @@ fn c_field(buf: &[u8], off: usize) -> String {
 }
 
 fn handshake(setup: &OwnedFd, proposal: u32, deadline: Deadline) -> Result<Accepted> {
-    sys::set_int_opt(setup, libc::SO_PASSCRED, 1)?;
+    sys::pass_credentials(setup, true)?;
     let mut req = [0u8; CONNECTION_REQUEST_SIZE];
     req[0..4].copy_from_slice(&MSG_AUTHENTICATE.to_ne_bytes());
     req[8..12].copy_from_slice(&(CONNECTION_REQUEST_SIZE as i32).to_ne_bytes());
@@ -154,7 +154,7 @@ fn handshake(setup: &OwnedFd, proposal: u32, deadline: Deadline) -> Result<Accep
             Err(e) => return Err(e),
         }
     }
-    sys::set_int_opt(setup, libc::SO_PASSCRED, 0)?;
+    sys::pass_credentials(setup, false)?;
 
     let int = |off: usize| i32::from_ne_bytes(buf[off..off + 4].try_into().expect("4 bytes"));
     let error = int(16);
@@ -211,7 +211,7 @@ impl Connection {
             (None, true) => UnixAddr::path(&Path::new(DEFAULT_SOCKET_DIR).join(service))?,
             (None, false) => UnixAddr::abstract_name(service.as_bytes())?,
         };
-        let setup = sys::unix_socket(libc::SOCK_STREAM)?;
+        let setup = sys::unix_socket(true)?;
         sys::connect(&setup, &addr)?;
         let proposal = opts.max_msg_size.max(CONNECTION_RESPONSE_SIZE as u32);
         let acc = handshake(&setup, proposal, deadline)?;
@@ -738,7 +738,7 @@ mod tests {
                     libc::_exit(2);
                 }
             }
-            let Ok(s) = sys::unix_socket(libc::SOCK_STREAM) else {
+            let Ok(s) = sys::unix_socket(true) else {
                 unsafe { libc::_exit(3) }
             };
             let code = if sys::connect(&s, &addr).is_ok() {

@@ -35,16 +35,11 @@ pub struct Sockets {
 }
 
 fn datagram(bind_name: &str, peer_name: &str, max: u32) -> Result<OwnedFd> {
-    let fd = sys::unix_socket(libc::SOCK_DGRAM)?;
+    let fd = sys::unix_socket(false)?;
     sys::bind(&fd, &UnixAddr::abstract_name(bind_name.as_bytes())?)?;
     sys::connect(&fd, &UnixAddr::abstract_name(peer_name.as_bytes())?)?;
-    let want = max.min(i32::MAX as u32) as libc::c_int;
-    for opt in [libc::SO_SNDBUF, libc::SO_RCVBUF] {
-        if sys::int_opt(&fd, opt)? <= want {
-            // as libqb: ask for the message size; the kernel may cap it
-            let _ = sys::set_int_opt(&fd, opt, want);
-        }
-    }
+    // as libqb: ask for the message size; the kernel may cap it
+    sys::grow_buffers(&fd, max.min(i32::MAX as u32) as usize)?;
     Ok(fd)
 }
 

@@ -1,9 +1,16 @@
 //! The small unsafe core of the transport: shared mappings, process-shared semaphores, unix
 //! sockets with credentials, and `poll`. Everything above this module is safe Rust.
+//!
+//! Files, socket set-up, socket options and process checks go through rustix (checked
+//! wrappers). By hand remain what no crate does: glibc's process-shared semaphore
+//! protocol (the futex word a libqb server shares with us, [`Semaphore`]), the double-mapped ring
+//! ([`SharedMap::map_twice`]), the SIGBUS guard (`sigbus.rs`), `SO_PEERCRED` (see
+//! [`peer_cred`]); and, until `scripts/bench`
+//! shows rustix's no slower there, the calls of the hot path (`poll`, `sendmsg`, `recv`,
+//! `recvmsg` with `SCM_CREDENTIALS`).
 
 use super::error::{Error, Result};
-use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -54,6 +61,11 @@ fn cvt(ret: libc::c_int, context: &'static str) -> Result<libc::c_int> {
     } else {
         Ok(ret)
     }
+}
+
+/// A rustix result as the transport's, naming the step.
+fn rx<T>(r: rustix::io::Result<T>, context: &'static str) -> Result<T> {
+    r.map_err(|e| Error::new(e.raw_os_error(), context))
 }
 
 /// `poll` until an event on one of `fds` or the deadline; `EINTR` (and an early wake-up) is
@@ -135,50 +147,24 @@ pub fn check_server_path(path: &Path) -> Result<()> {
 
 /// Open a file read-write, close-on-exec, not through a symlink.
 pub fn open_rw(path: &Path) -> Result<OwnedFd> {
-    let c = path_cstring(path)?;
-    // SAFETY: c is a valid NUL-terminated path.
-    let fd = cvt(
-        unsafe {
-            libc::open(
-                c.as_ptr(),
-                libc::O_RDWR | libc::O_CLOEXEC | libc::O_NOFOLLOW,
-            )
-        },
-        "open",
-    )?;
-    // SAFETY: fd was just returned by open and is owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    rx(rustix::fs::open(path, flags, Mode::empty()), "open")
 }
 
 /// The size of an open file.
 pub fn file_size(fd: &OwnedFd) -> Result<u64> {
-    // SAFETY: an all-zero stat is a valid out-buffer.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fd is open; st is a valid out-pointer.
-    cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) }, "fstat")?;
-    Ok(st.st_size as u64)
+    rx(rustix::fs::fstat(fd), "fstat").map(|st| st.st_size as u64)
 }
 
 /// Remove a file, ignoring a missing one.
 pub fn unlink(path: &Path) {
-    if let Ok(c) = path_cstring(path) {
-        // SAFETY: c is a valid NUL-terminated path.
-        unsafe { libc::unlink(c.as_ptr()) };
-    }
+    let _ = rustix::fs::unlink(path);
 }
 
 /// Remove an empty directory, ignoring failures.
 pub fn rmdir(path: &Path) {
-    if let Ok(c) = path_cstring(path) {
-        // SAFETY: c is a valid NUL-terminated path.
-        unsafe { libc::rmdir(c.as_ptr()) };
-    }
-}
-
-fn path_cstring(path: &Path) -> Result<CString> {
-    use std::os::unix::ffi::OsStrExt;
-    CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| Error::new(libc::EINVAL, "path with a NUL byte"))
+    let _ = rustix::fs::rmdir(path);
 }
 
 /// A shared, read-write mapping of a file: either once, or twice back to back (a ring's data,
@@ -546,134 +532,98 @@ impl Semaphore {
     }
 }
 
-/// A `sockaddr_un` and the length to pass with it.
-pub struct UnixAddr {
-    addr: libc::sockaddr_un,
-    len: libc::socklen_t,
-}
+/// A unix-domain socket address.
+pub struct UnixAddr(rustix::net::SocketAddrUnix);
 
 impl UnixAddr {
-    /// An abstract name as libqb makes it: NUL, the name, zero padding, full struct length.
+    /// An abstract name as libqb makes it: NUL, the name, zero padding, full struct length
+    /// (the padding is part of the name the kernel matches).
     pub fn abstract_name(name: &[u8]) -> Result<UnixAddr> {
-        // SAFETY: all-zero is a valid sockaddr_un.
-        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
         // libqb keeps at most 106 characters after the leading NUL
-        if name.len() > addr.sun_path.len() - 2 || name.contains(&0) {
+        let room = SOCKADDR_UN_LEN as usize - std::mem::size_of::<libc::sa_family_t>() - 1;
+        if name.len() > room - 1 || name.contains(&0) {
             return Err(Error::new(libc::EINVAL, "service name too long"));
         }
-        for (d, s) in addr.sun_path[1..].iter_mut().zip(name) {
-            *d = *s as libc::c_char;
-        }
-        Ok(UnixAddr {
-            addr,
-            len: SOCKADDR_UN_LEN,
-        })
+        let mut padded = vec![0u8; room];
+        padded[..name.len()].copy_from_slice(name);
+        rx(
+            rustix::net::SocketAddrUnix::new_abstract_name(&padded),
+            "abstract socket name",
+        )
+        .map(UnixAddr)
     }
 
     /// A filesystem path.
     pub fn path(path: &Path) -> Result<UnixAddr> {
         use std::os::unix::ffi::OsStrExt;
         let p = path.as_os_str().as_bytes();
-        // SAFETY: all-zero is a valid sockaddr_un.
-        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
-        if p.len() >= addr.sun_path.len() || p.contains(&0) {
+        // room for the path and its NUL, as the kernel reads a filesystem address
+        if p.len() >= SOCKADDR_UN_LEN as usize - std::mem::size_of::<libc::sa_family_t>()
+            || p.contains(&0)
+        {
             return Err(Error::new(libc::ENAMETOOLONG, "socket path too long"));
         }
-        for (d, s) in addr.sun_path.iter_mut().zip(p) {
-            *d = *s as libc::c_char;
-        }
-        let len = (std::mem::size_of::<libc::sa_family_t>() + p.len()) as libc::socklen_t;
-        Ok(UnixAddr { addr, len })
+        rx(rustix::net::SocketAddrUnix::new(path), "socket path").map(UnixAddr)
     }
 }
 
-/// A new non-blocking, close-on-exec unix socket.
-pub fn unix_socket(kind: libc::c_int) -> Result<OwnedFd> {
-    // SAFETY: plain socket creation; checked.
-    let fd = cvt(
-        unsafe {
-            libc::socket(
-                libc::AF_UNIX,
-                kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-                0,
-            )
-        },
+/// A new non-blocking, close-on-exec unix socket (`stream`: a stream socket, else datagram).
+pub fn unix_socket(stream: bool) -> Result<OwnedFd> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let kind = if stream {
+        SocketType::STREAM
+    } else {
+        SocketType::DGRAM
+    };
+    rx(
+        rustix::net::socket_with(
+            AddressFamily::UNIX,
+            kind,
+            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+            None,
+        ),
         "socket",
-    )?;
-    // SAFETY: fd was just created and is owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    )
 }
 
 /// `connect` (a unix-domain connect either completes or fails at once).
 pub fn connect(fd: &OwnedFd, addr: &UnixAddr) -> Result<()> {
-    // SAFETY: addr is a valid sockaddr_un of the given length.
-    cvt(
-        unsafe {
-            libc::connect(
-                fd.as_raw_fd(),
-                (&addr.addr as *const libc::sockaddr_un).cast(),
-                addr.len,
-            )
-        },
-        "connect",
-    )
-    .map(|_| ())
+    rx(rustix::net::connect(fd, &addr.0), "connect")
 }
 
 /// `bind`.
 pub fn bind(fd: &OwnedFd, addr: &UnixAddr) -> Result<()> {
-    // SAFETY: addr is a valid sockaddr_un of the given length.
-    cvt(
-        unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&addr.addr as *const libc::sockaddr_un).cast(),
-                addr.len,
-            )
-        },
-        "bind",
-    )
-    .map(|_| ())
+    rx(rustix::net::bind(fd, &addr.0), "bind")
 }
 
-/// Set an integer socket option.
-pub fn set_int_opt(fd: &OwnedFd, opt: libc::c_int, value: libc::c_int) -> Result<()> {
-    // SAFETY: a valid int option value.
-    cvt(
-        unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                opt,
-                (&value as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        },
-        "setsockopt",
+/// Whether the kernel attaches the sender's credentials to what this socket receives
+/// (`SO_PASSCRED`).
+pub fn pass_credentials(fd: &OwnedFd, on: bool) -> Result<()> {
+    rx(
+        rustix::net::sockopt::set_socket_passcred(fd, on),
+        "setsockopt(SO_PASSCRED)",
     )
-    .map(|_| ())
 }
 
-/// Read an integer socket option.
-pub fn int_opt(fd: &OwnedFd, opt: libc::c_int) -> Result<libc::c_int> {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: value/len are valid out-pointers of the right size.
-    cvt(
-        unsafe {
-            libc::getsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                opt,
-                (&mut value as *mut libc::c_int).cast(),
-                &mut len,
-            )
-        },
-        "getsockopt",
-    )?;
-    Ok(value)
+/// The socket's send and receive buffers: each at least `want` bytes if the kernel allows
+/// (as libqb asks; the kernel reports its doubled value, compared as libqb compares it).
+pub fn grow_buffers(fd: &OwnedFd, want: usize) -> Result<()> {
+    use rustix::net::sockopt;
+    if rx(
+        sockopt::socket_send_buffer_size(fd),
+        "getsockopt(SO_SNDBUF)",
+    )? <= want
+    {
+        let _ = sockopt::set_socket_send_buffer_size(fd, want);
+    }
+    if rx(
+        sockopt::socket_recv_buffer_size(fd),
+        "getsockopt(SO_RCVBUF)",
+    )? <= want
+    {
+        let _ = sockopt::set_socket_recv_buffer_size(fd, want);
+    }
+    Ok(())
 }
 
 /// The peer's process credentials as the kernel reports them.
@@ -688,7 +638,8 @@ pub struct Ucred {
 }
 
 /// `SO_PEERCRED` of a connected unix socket. `EOPNOTSUPP` when the kernel answers with a
-/// structure of another size.
+/// structure of another size. By hand: rustix reads the pid into a non-zero `Pid`, and the
+/// kernel reports 0 for a peer outside this process's pid namespace.
 pub fn peer_cred(fd: RawFd) -> Result<Ucred> {
     // SAFETY: all-zero is a valid ucred.
     let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
@@ -851,18 +802,15 @@ pub fn recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<usize> {
 
 /// Whether a process exists (`kill(pid, 0)`); a process we may not signal still exists.
 pub fn process_exists(pid: libc::pid_t) -> bool {
-    if pid <= 0 {
-        return true;
+    match rustix::process::Pid::from_raw(pid) {
+        Some(p) if pid > 0 => rustix::process::test_kill_process(p) != Err(rustix::io::Errno::SRCH),
+        _ => true,
     }
-    // SAFETY: signal 0 only checks.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// Shut a socket down both ways (the peer then sees the hang-up at once).
 pub fn shutdown(fd: &OwnedFd) {
-    // SAFETY: fd is open.
-    unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_RDWR) };
+    let _ = rustix::net::shutdown(fd, rustix::net::Shutdown::Both);
 }
 
 /// `poll` two descriptors for `POLLIN` until an event or the deadline; returns both `revents`.
