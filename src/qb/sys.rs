@@ -4,10 +4,9 @@
 //! Files, socket set-up, socket options and process checks go through rustix (checked
 //! wrappers). By hand remain what no crate does: glibc's process-shared semaphore
 //! protocol (the futex word a libqb server shares with us, [`Semaphore`]), the double-mapped ring
-//! ([`SharedMap::map_twice`]), the SIGBUS guard (`sigbus.rs`), `SO_PEERCRED` (see
-//! [`peer_cred`]); and, until `scripts/bench`
-//! shows rustix's no slower there, the calls of the hot path (`poll`, `sendmsg`, `recv`,
-//! `recvmsg` with `SCM_CREDENTIALS`).
+//! ([`SharedMap::map_twice`]), the SIGBUS guard (`sigbus.rs`), and the two calls that read a
+//! peer's credentials, `SO_PEERCRED` and `recvmsg` with `SCM_CREDENTIALS` (see [`peer_cred`]).
+//! `poll`, `sendmsg` and `recv`, the hot path, are rustix's too.
 
 use super::error::{Error, Result};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -71,28 +70,50 @@ fn rx<T>(r: rustix::io::Result<T>, context: &'static str) -> Result<T> {
 /// `poll` until an event on one of `fds` or the deadline; `EINTR` (and an early wake-up) is
 /// retried. The events are in each entry's `revents` (all 0 when the deadline passed).
 fn poll_until(fds: &mut [libc::pollfd], deadline: Deadline) -> Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec};
     loop {
-        let ms = match deadline.remaining() {
-            None => -1,
-            // rounded up, so that a wait never ends before its deadline
-            Some(d) => d.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
+        let left = deadline.remaining().map(|d| Timespec {
+            tv_sec: d.as_secs() as i64,
+            tv_nsec: i64::from(d.subsec_nanos()),
+        });
+        let one = |p: &libc::pollfd| {
+            // SAFETY: the caller's descriptors, borrowed for the call only (a closed one
+            // reports POLLNVAL).
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(p.fd) };
+            PollFd::from_borrowed_fd(fd, PollFlags::from_bits_retain(p.events as u16))
         };
-        for p in fds.iter_mut() {
-            p.revents = 0;
-        }
-        // SAFETY: valid pollfds for the duration of the call.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-        if n < 0 {
-            let e = Error::last_os("poll");
-            if e.errno() == libc::EINTR {
-                continue;
+        // one or two descriptors: on the stack (this is the hot path)
+        let mut both;
+        let mut single;
+        let polled: &mut [PollFd<'_>] = match fds {
+            [a] => {
+                single = [one(a)];
+                &mut single
             }
-            return Err(e);
+            [a, b] => {
+                both = [one(a), one(b)];
+                &mut both
+            }
+            _ => {
+                return Err(Error::new(
+                    libc::EINVAL,
+                    "poll of more than two descriptors",
+                ))
+            }
+        };
+        match rustix::event::poll(polled, left.as_ref()) {
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(Error::new(e.raw_os_error(), "poll")),
+            Ok(n) => {
+                for (p, q) in fds.iter_mut().zip(polled.iter()) {
+                    p.revents = q.revents().bits() as libc::c_short;
+                }
+                if n == 0 && !deadline.passed() && left.is_some() {
+                    continue;
+                }
+                return Ok(());
+            }
         }
-        if n == 0 && !deadline.passed() && ms >= 0 {
-            continue;
-        }
-        return Ok(());
     }
 }
 
@@ -670,49 +691,51 @@ pub fn peer_cred(fd: RawFd) -> Result<Ucred> {
 /// Send all of `parts` as one stream write (continuing partial writes until the deadline), or
 /// as one datagram. `EPIPE`/`ECONNRESET` become `ENOTCONN`.
 pub fn send_parts(fd: &OwnedFd, parts: &[&[u8]], deadline: Deadline) -> Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+    use std::io::IoSlice;
     let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut done = 0usize;
     loop {
-        // the iovecs that remain after `done` bytes
-        let mut iov: Vec<libc::iovec> = Vec::with_capacity(parts.len());
+        // the slices that remain after `done` bytes
         let mut skip = done;
-        for p in parts {
-            if skip >= p.len() {
-                skip -= p.len();
+        let iov: Vec<IoSlice<'_>> = parts
+            .iter()
+            .filter_map(|p| {
+                if skip >= p.len() {
+                    skip -= p.len();
+                    return None;
+                }
+                let rest = IoSlice::new(&p[skip..]);
+                skip = 0;
+                Some(rest)
+            })
+            .collect();
+        let sent = rustix::net::sendmsg(
+            fd,
+            &iov,
+            &mut SendAncillaryBuffer::default(),
+            SendFlags::NOSIGNAL,
+        );
+        let n = match sent {
+            Ok(n) => n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(rustix::io::Errno::AGAIN) if done > 0 && !deadline.passed() => {
+                let rev = poll_fd(
+                    fd.as_raw_fd(),
+                    libc::POLLOUT,
+                    Deadline::after(Some(deadline.slice(Duration::from_millis(100)))),
+                )?;
+                if hung_up(rev) {
+                    return Err(Error::not_connected("send"));
+                }
                 continue;
             }
-            iov.push(libc::iovec {
-                iov_base: p[skip..].as_ptr() as *mut libc::c_void,
-                iov_len: p.len() - skip,
-            });
-            skip = 0;
-        }
-        // SAFETY: all-zero msghdr, then valid iovecs that borrow `parts`.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = iov.as_mut_ptr();
-        msg.msg_iovlen = iov.len() as _;
-        // SAFETY: msg describes valid buffers for the duration of the call.
-        let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
-        if n < 0 {
-            let e = Error::last_os("send");
-            match e.errno() {
-                libc::EINTR => continue,
-                libc::EAGAIN if done > 0 && !deadline.passed() => {
-                    let rev = poll_fd(
-                        fd.as_raw_fd(),
-                        libc::POLLOUT,
-                        Deadline::after(Some(deadline.slice(Duration::from_millis(100)))),
-                    )?;
-                    if hung_up(rev) {
-                        return Err(Error::not_connected("send"));
-                    }
-                    continue;
-                }
-                libc::EPIPE | libc::ECONNRESET => return Err(Error::not_connected("send")),
-                _ => return Err(e),
+            Err(rustix::io::Errno::PIPE | rustix::io::Errno::CONNRESET) => {
+                return Err(Error::not_connected("send"))
             }
-        }
-        done += n as usize;
+            Err(e) => return Err(Error::new(e.raw_os_error(), "send")),
+        };
+        done += n;
         if done >= total {
             return Ok(total);
         }
@@ -720,7 +743,9 @@ pub fn send_parts(fd: &OwnedFd, parts: &[&[u8]], deadline: Deadline) -> Result<u
 }
 
 /// Receive into `buf` with `recvmsg`, collecting `SCM_CREDENTIALS` if any arrive.
-/// Returns the byte count (0 = the peer closed).
+/// Returns the byte count (0 = the peer closed). By hand, as [`peer_cred`]: rustix's
+/// credentials hold the pid as a non-zero `Pid`, and the kernel gives 0 for a sender outside
+/// this process's pid namespace.
 pub fn recv_with_creds(fd: &OwnedFd, buf: &mut [u8], creds: &mut Option<Ucred>) -> Result<usize> {
     #[repr(C, align(8))]
     struct Cmsg([u8; 64]);
@@ -778,24 +803,20 @@ pub fn recv_with_creds(fd: &OwnedFd, buf: &mut [u8], creds: &mut Option<Ucred>) 
 
 /// One `recv` with flags; `ECONNRESET` becomes `ENOTCONN`.
 pub fn recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<usize> {
+    use rustix::net::RecvFlags;
+    // SAFETY: the caller's descriptor, borrowed for the call only (a closed one gives EBADF).
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let flags = RecvFlags::from_bits_retain(flags as u32)
+        | RecvFlags::from_bits_retain(libc::MSG_NOSIGNAL as u32);
     loop {
-        // SAFETY: buf is valid for writes of its length.
-        let n = unsafe {
-            libc::recv(
-                fd,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                flags | libc::MSG_NOSIGNAL,
-            )
-        };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = Error::last_os("recv");
-        match e.errno() {
-            libc::EINTR => continue,
-            libc::ECONNRESET | libc::EPIPE => return Err(Error::not_connected("recv")),
-            _ => return Err(e),
+        match rustix::net::recv(fd, &mut *buf, flags) {
+            // what the call returned: with MSG_TRUNC, the datagram's whole length
+            Ok((_, n)) => return Ok(n),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(rustix::io::Errno::CONNRESET | rustix::io::Errno::PIPE) => {
+                return Err(Error::not_connected("recv"))
+            }
+            Err(e) => return Err(Error::new(e.raw_os_error(), "recv")),
         }
     }
 }
