@@ -80,7 +80,7 @@ fn poll_until(fds: &mut [libc::pollfd], deadline: Deadline) -> Result<()> {
             // SAFETY: the caller's descriptors, borrowed for the call only (a closed one
             // reports POLLNVAL).
             let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(p.fd) };
-            PollFd::from_borrowed_fd(fd, PollFlags::from_bits_retain(p.events as u16))
+            PollFd::from_borrowed_fd(fd, PollFlags::from_bits_retain(p.events as _))
         };
         // one or two descriptors: on the stack (this is the hot path)
         let mut both;
@@ -806,8 +806,8 @@ pub fn recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<usize> {
     use rustix::net::RecvFlags;
     // SAFETY: the caller's descriptor, borrowed for the call only (a closed one gives EBADF).
     let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let flags = RecvFlags::from_bits_retain(flags as u32)
-        | RecvFlags::from_bits_retain(libc::MSG_NOSIGNAL as u32);
+    let flags = RecvFlags::from_bits_retain(flags as _)
+        | RecvFlags::from_bits_retain(libc::MSG_NOSIGNAL as _);
     loop {
         match rustix::net::recv(fd, &mut *buf, flags) {
             // what the call returned: with MSG_TRUNC, the datagram's whole length
