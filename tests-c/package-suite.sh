@@ -55,13 +55,17 @@ check_object() {   # suite root
     ok "$suite: $(basename "$so"), $(stat -c %s "$so") bytes, stripped; $(echo "$want_syms" | wc -l) symbols exported; gdb through the -dbgsym package (build id $id): $(gdb_line "$so" "$r/usr/lib/debug" | cut -d' ' -f1-4)"
 }
 
+# the suite's four packages, one path a line (run in a subshell: a missing one is said on stderr
+# and the caller counts the lines)
 packages_of() {   # suite
     local d=$pkgs/$1 p f
     for p in libpcmk-ipc-rs0 libpcmk-ipc-rs0-dbgsym libpcmk-ipc-rs-dev pcmk-ipc-rs-node; do
-        f=$(ls "$d/${p}_${version}_"*.deb 2>/dev/null | head -1)
-        [ -n "$f" ] || { failed "$1: no package $p in $d"; continue; }
-        echo "$f"
+        f=$(ls "$d/${p}_${version}_"*.deb 2>/dev/null | head -1) || true
+        if [ -n "$f" ]; then echo "$f"; else echo "package-suite: $1: no package $p in $d" >&2; fi
     done
+}
+four() {   # suite count
+    [ "$2" = 4 ] || { echo "package-suite: FAILED: $1: $2 of the 4 packages in $pkgs/$1"; exit 1; }
 }
 
 # --- scripts/install's default: stripped, debug info apart, found by gdb
@@ -75,6 +79,7 @@ ok "scripts/install: the object stripped ($(stat -c %s "$so") bytes; $(stat -c %
 
 # --- Debian 12
 mapfile -t debs < <(packages_of bookworm)
+four bookworm ${#debs[@]}
 r=$work/bookworm
 for f in "${debs[@]}"; do dpkg-deb -x "$f" "$r"; done
 check_object bookworm "$r"
@@ -93,6 +98,7 @@ fi
 
 # --- Debian 13: installed into an overlay of the 3.0 chroot, in a mount namespace of our own
 mapfile -t debs < <(packages_of trixie)
+four trixie ${#debs[@]}
 lower=$("$node" build 3.0)
 mkdir -p "$work/chroots/trixie" "$work/upper" "$work/ovl"
 for f in "${debs[@]}"; do cp "$f" "$work/"; done
@@ -117,10 +123,24 @@ PCMK_NODE_CHROOTS=$work/chroots "$node" run 3.0 --environment "$r/etc/systemd/sy
     \"\$PCMK_NODE_SCRIPT\" tool pcmk-ipc-rs-node status >$work/status 2>&1 || { cat $work/status; exit 1; }
     \"\$PCMK_NODE_SCRIPT\" tool bash -lc \"grep -c libpcmk-ipc-rs /proc/self/maps; crmadmin -q -S node1\" >$work/login 2>&1
     \"\$PCMK_NODE_SCRIPT\" tool /tmp/pkg/node_status_in >$work/example 2>&1
+    # an upgrade under running daemons: the files they mapped are replaced
+    \"\$PCMK_NODE_SCRIPT\" tool sh -c \"dpkg -i /tmp/pkg/libpcmk-ipc-rs0_*.deb\" >/dev/null 2>&1
+    \"\$PCMK_NODE_SCRIPT\" tool pcmk-ipc-rs-node status >$work/status-upgraded 2>&1 || { cat $work/status-upgraded; exit 1; }
 "
 chroot "$r" pcmk-ipc-rs-node disable
 chroot "$r" pcmk-ipc-rs-node status >"$work/status-after" 2>&1 || true
 find "$r/etc/systemd/system" "$r/etc/profile.d" -name "*pcmk-ipc-rs*" >"$work/left"
+# a file of the same name that enable did not write: enable and disable refuse, and leave it
+echo "# the administrator'"'"'s own" >"$r/etc/profile.d/pcmk-ipc-rs.sh"
+rc=0; chroot "$r" pcmk-ipc-rs-node enable >"$work/foreign" 2>&1 || rc=$?; echo "enable $rc" >>"$work/foreign"
+rc=0; chroot "$r" pcmk-ipc-rs-node disable >>"$work/foreign" 2>&1 || rc=$?; echo "disable $rc" >>"$work/foreign"
+grep -q "administrator" "$r/etc/profile.d/pcmk-ipc-rs.sh" && [ ! -e "$r/etc/systemd/system/pacemaker.service.d/50-pcmk-ipc-rs.conf" ] \
+    && echo "left alone" >>"$work/foreign"
+rm "$r/etc/profile.d/pcmk-ipc-rs.sh"
+# removing the package of the switch disables it first
+chroot "$r" pcmk-ipc-rs-node enable >/dev/null
+chroot "$r" dpkg -r pcmk-ipc-rs-node >"$work/removed" 2>&1
+find "$r/etc/systemd/system" "$r/etc/profile.d" -name "*pcmk-ipc-rs*" >>"$work/removed"
 # the installed files of the runtime package, for the tools suite
 mkdir -p "$work/root"
 chroot "$r" dpkg -L libpcmk-ipc-rs0 | while read -r f; do [ -d "$r$f" ] || { mkdir -p "$work/root$(dirname "$f")"; cp -a "$r$f" "$work/root$f"; }; done
@@ -146,10 +166,16 @@ if [ $fail = 0 ]; then
     grep -q node1 "$work/example" || failed "trixie: the example built inside: $(cat "$work/example")"
     grep -q '^switch: disabled' "$work/status-after" && [ ! -s "$work/left" ] \
         || failed "trixie: disable left: $(cat "$work/left") $(head -1 "$work/status-after")"
+    grep -q "^7 of 7 processes" "$work/status-upgraded" && [ "$(grep -c 'on pcmk-ipc-rs (.* (deleted))$' "$work/status-upgraded")" = 7 ] \
+        || failed "trixie: status after the library was upgraded under the daemons: $(cat "$work/status-upgraded")"
+    [ "$(grep -c '^enable 2$\|^disable 2$\|^left alone$' "$work/foreign")" = 3 ] \
+        || failed "trixie: a file enable did not write: $(cat "$work/foreign")"
+    grep -q 'pcmk-ipc-rs-node: disabled' "$work/removed" && ! grep -q '^/' "$work/removed" \
+        || failed "trixie: removing pcmk-ipc-rs-node: $(cat "$work/removed")"
     [ $fail = 1 ] || {
         ok "trixie: installed with dpkg into (an overlay of) the 3.0 chroot; enable wrote the drop-ins and the profile snippet; on a node started with the drop-in's environment, status: $(tail -1 "$work/status")"
         sed 's/^/    /' "$work/status" >>"$results"
-        ok "trixie: a login shell has the library mapped and crmadmin answers (S_IDLE); the C example built inside with pkg-config answers; disable removed every file"
+        ok "trixie: a login shell has the library mapped and crmadmin answers (S_IDLE); the C example built inside with pkg-config answers; the library upgraded under the running daemons: status still shows them on it (the mapped file deleted); disable removed every file; enable and disable refuse a file of the same name they did not write, and leave it; removing pcmk-ipc-rs-node disables it first"
     }
     rm -rf "$pkgs/trixie/root"; cp -a "$r" "$pkgs/trixie/root"
     ln -sfn "usr/lib/$(ls "$r/usr/lib" | grep -- -linux-gnu | head -1)" "$pkgs/trixie/root/lib"
