@@ -32,6 +32,25 @@ root=$("$node" build 3.0 --remote)
 # PCMKRS_CLUSTER_REUSE=DIR: compare the runs kept in DIR by an earlier failed invocation, without
 # running them again (to work on the comparison). The library goes into $dir, where the
 # members' tools can open it.
+# crm_mon's <node_history>: its <node name="..."> blocks sorted by name (the rest as it is)
+sort_node_history() {
+    awk '
+        function flush(   i, j, t) {
+            for (i = 2; i <= n; i++)
+                for (j = i; j > 1 && key[j - 1] > key[j]; j--) {
+                    t = key[j]; key[j] = key[j - 1]; key[j - 1] = t
+                    t = text[j]; text[j] = text[j - 1]; text[j - 1] = t
+                }
+            for (i = 1; i <= n; i++) printf "%s", text[i]
+            n = 0
+        }
+        /^ *<node_history>/ { inside = 1; n = 0; print; next }
+        inside && /^ *<\/node_history>/ { flush(); inside = 0; print; next }
+        inside && /^ *<node name="/ { n++; key[n] = $0; text[n] = "" }
+        inside && n > 0 { text[n] = text[n] $0 "\n"; next }
+        { print }
+        END { if (inside) flush() }'
+}
 suite_start cluster PCMKRS_CLUSTER_REUSE "$root" "$stage" "${2:-}"
 
 topology_of() {
@@ -78,11 +97,13 @@ for topo in "${topologies[@]}"; do
             # controller answers, among the lines they print as they send, count the replies
             # still expected when they are done sending, and print the late ones until they
             # exit ("... got reply (done)" stays); the executor's call numbers count the
-            # operations a node ran, among them the probes each refresh sets off
+            # operations a node ran, among them the probes each refresh sets off; and crm_mon's
+            # XML lists the nodes of its node_history in the order of the CIB's status section,
+            # the order in which the nodes first wrote their state: sorted by name
             normalise "$work/$name/$m/transcript" \
                 | sed -E -e '/^\.\.\. got reply$/d' -e 's/^Waiting for [0-9]+ repl(y|ies) from the controller$/Waiting for <n> replies from the controller/' \
                     -e 's/(<operation_history call=)"[0-9]+"/\1"<n>"/' \
-                >"$work/$name.$m.norm"
+                | sort_node_history >"$work/$name.$m.norm"
             blocks "$work/$name.$m.norm" >"$work/$name.$m.blocks"
         done
         join -a 1 -e none -o 0,1.2,1.3,2.3 "$work/$P.$m.blocks" "$work/$O.$m.blocks" \
